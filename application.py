@@ -1,0 +1,158 @@
+"""Configuration and the app factory.
+
+Settings are read once from the environment (and `.env` files, which never override a variable
+that is already set). `uvicorn application:app` builds the app on first access, so importing this
+module has no side effects; a production process with unsafe settings refuses to start with a
+one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from dotenv import load_dotenv
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+DEFAULT_DATABASE_URL = "sqlite:///howsmytrack.sqlite3"
+# Used only when ENVIRONMENT=development and no SECRET_KEY is given.
+DEVELOPMENT_SECRET = "development-only-secret-key-not-for-production-use"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """The environment does not describe a configuration this process may run with."""
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _int(value: str, name: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return number
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip().rstrip("/") for item in value.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = DEVELOPMENT
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = DEVELOPMENT_SECRET
+    cors_origins: tuple[str, ...] = ()
+    smtp_url: str = ""
+    web_url: str = "http://127.0.0.1:8000"
+    auth_rate_per_address: int = 30
+    auth_failures_per_account: int = 10
+    trusted_proxies: tuple[str, ...] = ()
+    # Not in the contract; tuned by operators and tests.
+    token_ttl_seconds: int = 24 * 3600
+    refresh_window_seconds: int = 7 * 24 * 3600
+    password_reset_ttl_seconds: int = 3600
+    db_pool_size: int = 40
+    db_pool_timeout_seconds: int = 10
+    mail_folder: str = "mail-outbox"
+    log_level: str = "INFO"
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == DEVELOPMENT
+
+    @property
+    def token_issuer(self) -> str:
+        return "howsmytrack"
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read and check the settings; raises ConfigError with a one-line reason."""
+        if env is None:
+            load_dotenv(".env", override=False)
+            env = dict(os.environ)
+        environment = env.get("ENVIRONMENT", DEVELOPMENT).strip() or DEVELOPMENT
+        if environment not in (DEVELOPMENT, PRODUCTION):
+            raise ConfigError(f"ENVIRONMENT must be {DEVELOPMENT} or {PRODUCTION}, not {environment!r}")
+        database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        secret_key = env.get("SECRET_KEY", "")
+        if environment == PRODUCTION:
+            if not secret_key:
+                raise ConfigError("SECRET_KEY is required when ENVIRONMENT=production")
+            if len(secret_key) < MIN_SECRET_LENGTH or secret_key == DEVELOPMENT_SECRET:
+                raise ConfigError(f"SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters")
+            if not database_url.startswith(("postgresql://", "postgres://")):
+                raise ConfigError("DATABASE_URL must be a postgresql:// URL when ENVIRONMENT=production")
+        elif not secret_key:
+            secret_key = DEVELOPMENT_SECRET
+        elif len(secret_key) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ConfigError("DATABASE_URL must start with sqlite:/// or postgresql://")
+        defaults = cls()
+        return cls(
+            environment=environment,
+            database_url=database_url,
+            secret_key=secret_key,
+            cors_origins=_list(env.get("CORS_ORIGINS", "")),
+            smtp_url=env.get("SMTP_URL", "").strip(),
+            web_url=(env.get("WEB_URL", "").strip() or defaults.web_url).rstrip("/"),
+            auth_rate_per_address=_int(
+                env.get("AUTH_RATE_PER_ADDRESS", str(defaults.auth_rate_per_address)), "AUTH_RATE_PER_ADDRESS", 1
+            ),
+            auth_failures_per_account=_int(
+                env.get("AUTH_FAILURES_PER_ACCOUNT", str(defaults.auth_failures_per_account)),
+                "AUTH_FAILURES_PER_ACCOUNT",
+                1,
+            ),
+            trusted_proxies=_list(env.get("TRUSTED_PROXIES", "")),
+            db_pool_size=_int(env.get("DB_POOL_SIZE", str(defaults.db_pool_size)), "DB_POOL_SIZE", 1),
+            mail_folder=env.get("MAIL_FOLDER", defaults.mail_folder),
+            log_level=env.get("LOG_LEVEL", defaults.log_level).upper(),
+        )
+
+
+def load_settings() -> Settings:
+    """Settings for a process entry point: exits with the reason when they are unusable."""
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        sys.exit(f"configuration error: {error}")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    from web.app import build_app
+
+    return build_app(settings or load_settings())
+
+
+_app: Starlette | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn application:app` asks for the attribute; building it lazily keeps imports pure.
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(name)

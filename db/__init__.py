@@ -1,0 +1,1 @@
+"""Persistence: the database object, models, migrations and the units of work the web and jobs call."""

@@ -1,0 +1,32 @@
+"""`python -m db migrate` applies pending schema migrations; `python -m db demo` adds demo data."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from application import load_settings
+from db.connection import init_database
+from db.migrate import migrate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
+    parser.add_argument("command", choices=["migrate", "demo"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    settings = load_settings()
+    db = init_database(settings.database_url, pool_size=2)
+    applied = migrate(db)
+    if args.command == "migrate":
+        print(f"migrate: applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}")
+        return 0
+    from db.demo import load_demo_data
+
+    print(load_demo_data())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

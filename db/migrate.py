@@ -1,0 +1,44 @@
+"""Applies the numbered files in `db/migrations/` with peewee's migration runner.
+
+On PostgreSQL several containers may start at once, so the run holds an advisory lock on a
+dedicated, unpooled connection (a session lock on a pooled one would leak to the next borrower);
+the others wait for it and then find nothing pending.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peewee import Database, PostgresqlDatabase
+from playhouse.migrations import Runner
+from playhouse.pool import PooledPostgresqlDatabase
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# An arbitrary constant that names "schema migration" among this database's advisory locks.
+MIGRATION_LOCK_KEY = 7_301_001
+
+
+def _unpooled(db: Database) -> Database:
+    if isinstance(db, PooledPostgresqlDatabase):
+        return PostgresqlDatabase(db.database, **db.connect_params)
+    return db
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations; returns the names applied by this call."""
+    target = _unpooled(db)
+    postgres = isinstance(target, PostgresqlDatabase)
+    with target.connection_context():
+        if postgres:
+            target.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        try:
+            return list(Runner(target, directory=str(MIGRATIONS_DIR)).up())
+        finally:
+            if postgres:
+                target.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+
+
+def pending(db: Database) -> list[str]:
+    target = _unpooled(db)
+    with target.connection_context():
+        return [m.name for m in Runner(target, directory=str(MIGRATIONS_DIR)).status() if not m.applied]

@@ -1,0 +1,163 @@
+"""Peewee models: the application's view of the schema that `db/migrations/` builds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SmallIntegerField,
+    TextField,
+)
+
+from db.connection import database
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC: both backends store timestamps without a zone, and every one of ours is UTC."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """The contract's timestamp form: ISO 8601, UTC, `Z` suffix."""
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    id = AutoField()
+    email = CharField(max_length=254)
+    password_hash = CharField(max_length=255)
+    rating = FloatField(null=True)
+    send_reminder_emails = BooleanField(default=True)
+    is_admin = BooleanField(default=False)
+    # Bumped on password change: every token carrying an older version is refused.
+    token_version = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+
+class RevokedToken(BaseModel):
+    jti = CharField(primary_key=True, max_length=64)
+    expires_at = DateTimeField()
+
+
+class PasswordReset(BaseModel):
+    token_hash = CharField(primary_key=True, max_length=64)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class RateLimitCounter(BaseModel):
+    key = CharField(max_length=300)
+    window = IntegerField()
+    count = IntegerField(default=0)
+
+    class Meta:
+        primary_key = False
+        indexes = ((("key", "window"), True),)
+
+
+class FeedbackGroup(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=300)
+    # Genre keys, sorted, comma-separated.
+    genres = CharField(max_length=200)
+    created_at = DateTimeField(default=utcnow)
+
+
+class FeedbackRequest(BaseModel):
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    media_url = CharField(max_length=2000, null=True)
+    media_type = CharField(max_length=20, null=True)
+    genre = CharField(max_length=30)
+    feedback_prompt = TextField(default="")
+    email_when_grouped = BooleanField(default=False)
+    group = ForeignKeyField(FeedbackGroup, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    track_title = CharField(max_length=500, null=True)
+    track_author_name = CharField(max_length=500, null=True)
+    track_thumbnail_url = CharField(max_length=2000, null=True)
+    track_embed_html = TextField(null=True)
+    track_fetched_at = DateTimeField(null=True)
+    track_fetch_attempts = IntegerField(default=0)
+    track_next_fetch_at = DateTimeField(null=True)
+    reminder_sent_at = DateTimeField(null=True)
+
+    @classmethod
+    def unassigned(cls):  # type: ignore[no-untyped-def]
+        return cls.select().where(cls.group.is_null())
+
+
+class FeedbackResponse(BaseModel):
+    """Feedback that `user` writes about `request` (someone else's track) in `group`."""
+
+    id = AutoField()
+    request = ForeignKeyField(FeedbackRequest, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    group = ForeignKeyField(FeedbackGroup, on_delete="CASCADE")
+    feedback = TextField(default="")
+    submitted_at = DateTimeField(null=True)
+    allow_replies = BooleanField(default=False)
+    rating = SmallIntegerField(null=True)
+    rated_at = DateTimeField(null=True)
+
+
+class Reply(BaseModel):
+    id = AutoField()
+    response = ForeignKeyField(FeedbackResponse, on_delete="CASCADE")
+    author = ForeignKeyField(User, on_delete="CASCADE")
+    text = TextField()
+    allow_replies = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+
+class JobRun(BaseModel):
+    id = AutoField()
+    job = CharField(max_length=50)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    outcome = CharField(max_length=20, default="running")
+    counts = TextField(default="{}")
+    error = TextField(null=True)
+
+
+class EmailOutbox(BaseModel):
+    """An email to send after the transaction that decided it commits; retried until sent."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    request = ForeignKeyField(FeedbackRequest, null=True, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+    attempts = IntegerField(default=0)
+    last_error = TextField(null=True)
+
+
+ALL_MODELS = [
+    User,
+    RevokedToken,
+    PasswordReset,
+    RateLimitCounter,
+    FeedbackGroup,
+    FeedbackRequest,
+    FeedbackResponse,
+    Reply,
+    JobRun,
+    EmailOutbox,
+]

@@ -1,0 +1,65 @@
+"""Plain-data shapes of the contract (`request`, `response`), built from rows inside a unit of work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db.models import iso
+
+REQUEST_COLUMNS = (
+    "id",
+    "media_url",
+    "media_type",
+    "genre",
+    "feedback_prompt",
+    "email_when_grouped",
+    "group_id",
+    "created_at",
+    "track_title",
+    "track_author_name",
+    "track_thumbnail_url",
+    "track_embed_html",
+    "track_fetched_at",
+)
+
+
+def request_payload(row: dict[str, Any], prefix: str = "", with_email_flag: bool = True) -> dict[str, Any]:
+    """The contract's `request` from a row whose request columns carry `prefix`."""
+
+    def col(name: str) -> Any:
+        return row[prefix + name]
+
+    track = None
+    if col("track_fetched_at") is not None:
+        track = {
+            "title": col("track_title"),
+            "author_name": col("track_author_name"),
+            "thumbnail_url": col("track_thumbnail_url"),
+            "embed_html": col("track_embed_html"),
+        }
+    payload: dict[str, Any] = {
+        "id": col("id"),
+        "media_url": col("media_url"),
+        "media_type": col("media_type"),
+        "genre": col("genre"),
+        "feedback_prompt": col("feedback_prompt"),
+    }
+    if with_email_flag:
+        payload["email_when_grouped"] = bool(col("email_when_grouped"))
+    payload |= {"group_id": col("group_id"), "created_at": iso(col("created_at")), "track": track}
+    return payload
+
+
+def response_payload(row: dict[str, Any], show_rating: bool, show_replies: bool) -> dict[str, Any]:
+    """The contract's `response` from a row of response columns plus `req_`-prefixed request columns."""
+    return {
+        "id": row["id"],
+        "request": request_payload(row, "req_", with_email_flag=False),
+        "feedback": row["feedback"],
+        "submitted": row["submitted_at"] is not None,
+        "submitted_at": iso(row["submitted_at"]),
+        "allow_replies": bool(row["allow_replies"]),
+        "rating": row["rating"] if show_rating else None,
+        "replies": int(row["reply_count"]) if show_replies else 0,
+        "unread_replies": int(row["unread_count"]) if show_replies else 0,
+    }

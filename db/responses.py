@@ -1,0 +1,202 @@
+"""Writing feedback, rating it, and the reply threads between a writer and a track's owner.
+
+Who may see a response: its writer always; the owner of the track it is about once it is submitted
+and they have written everything they owe in that group. Threads open to the owner only after they
+rate the response. Anyone else is told the response does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from db.accounts import CurrentUser
+from db.connection import database, is_postgres
+from db.errors import Conflict, Forbidden, NotFound
+from db.models import FeedbackRequest, FeedbackResponse, Reply, iso, utcnow
+from db.groups import response_rows
+from db.payloads import response_payload
+
+Reviewed = FeedbackRequest.alias("reviewed")
+MAX_MARK = 1000
+
+
+@dataclass(frozen=True)
+class Role:
+    response_id: int
+    is_writer: bool
+    is_owner: bool
+    submitted: bool
+    rated: bool
+    allow_replies: bool
+    owner_unlocked: bool
+
+
+def _role(user_id: int, response_id: int) -> Role:
+    row = (
+        FeedbackResponse.select(
+            FeedbackResponse.id,
+            FeedbackResponse.user,
+            FeedbackResponse.group,
+            FeedbackResponse.submitted_at,
+            FeedbackResponse.rating,
+            FeedbackResponse.allow_replies,
+            Reviewed.user.alias("owner_id"),
+        )
+        .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
+        .where(FeedbackResponse.id == response_id)
+        .dicts()
+        .first()
+    )
+    if row is None or user_id not in (row["user"], row["owner_id"]):
+        raise NotFound()
+    is_owner = row["owner_id"] == user_id
+    unlocked = False
+    if is_owner:
+        owed = FeedbackResponse.select().where(
+            (FeedbackResponse.user == user_id)
+            & (FeedbackResponse.group == row["group"])
+            & FeedbackResponse.submitted_at.is_null()
+        )
+        unlocked = not owed.exists()
+    return Role(
+        response_id=response_id,
+        is_writer=row["user"] == user_id,
+        is_owner=is_owner,
+        submitted=row["submitted_at"] is not None,
+        rated=row["rating"] is not None,
+        allow_replies=bool(row["allow_replies"]),
+        owner_unlocked=unlocked,
+    )
+
+
+def _payload(user_id: int, response_id: int, as_owner: bool) -> dict[str, Any]:
+    row = response_rows(FeedbackResponse.id == response_id, user_id)[0]
+    return response_payload(row, show_rating=as_owner, show_replies=not as_owner or row["rating"] is not None)
+
+
+def submit_response(user: CurrentUser, response_id: int, feedback: str, allow_replies: bool) -> dict[str, Any]:
+    with database.atomic():
+        role = _role(user.id, response_id)
+        if not role.is_writer:
+            if role.is_owner and role.submitted and role.owner_unlocked:
+                raise Forbidden("forbidden", "Only the writer of this feedback can change it.")
+            raise NotFound()
+        updated = (
+            FeedbackResponse.update(feedback=feedback, allow_replies=allow_replies, submitted_at=utcnow())
+            .where((FeedbackResponse.id == response_id) & FeedbackResponse.submitted_at.is_null())
+            .execute()
+        )
+        if not updated:
+            raise Conflict("already_submitted", "This feedback was already submitted.")
+        return _payload(user.id, response_id, as_owner=False)
+
+
+def rate_response(user: CurrentUser, response_id: int, rating: int) -> dict[str, Any]:
+    with database.atomic():
+        role = _role(user.id, response_id)
+        if not role.is_owner:
+            raise Forbidden("forbidden", "Only the owner of the track can rate its feedback.")
+        if not role.owner_unlocked:
+            raise Conflict("feedback_locked", "Write all the feedback you owe in this group first.")
+        if not role.submitted:
+            raise Conflict("not_submitted", "This feedback has not been submitted yet.")
+        updated = (
+            FeedbackResponse.update(rating=rating, rated_at=utcnow())
+            .where(
+                (FeedbackResponse.id == response_id)
+                & FeedbackResponse.rating.is_null()
+                & FeedbackResponse.submitted_at.is_null(False)
+            )
+            .execute()
+        )
+        if not updated:
+            raise Conflict("already_rated", "You already rated this feedback.")
+        return _payload(user.id, response_id, as_owner=True)
+
+
+def _thread_role(user_id: int, response_id: int) -> Role:
+    role = _role(user_id, response_id)
+    if role.is_writer or (role.is_owner and role.rated):
+        return role
+    raise NotFound()
+
+
+def _reply_payload(reply: dict[str, Any], user_id: int) -> dict[str, Any]:
+    return {
+        "id": reply["id"],
+        "author": "you" if reply["author"] == user_id else "them",
+        "text": reply["text"],
+        "allow_replies": bool(reply["allow_replies"]),
+        "created_at": iso(reply["created_at"]),
+        "read_at": iso(reply["read_at"]),
+    }
+
+
+def _thread(response_id: int) -> list[dict[str, Any]]:
+    return list(
+        Reply.select(Reply.id, Reply.author, Reply.text, Reply.allow_replies, Reply.created_at, Reply.read_at)
+        .where(Reply.response == response_id)
+        .order_by(Reply.created_at, Reply.id)
+        .dicts()
+    )
+
+
+def _open(role: Role, thread: list[dict[str, Any]]) -> bool:
+    return role.submitted and role.allow_replies and all(reply["allow_replies"] for reply in thread)
+
+
+def list_replies(user: CurrentUser, response_id: int) -> dict[str, Any]:
+    role = _thread_role(user.id, response_id)
+    thread = _thread(response_id)
+    return {
+        "replies": [_reply_payload(reply, user.id) for reply in thread],
+        "allow_further_replies": _open(role, thread),
+    }
+
+
+def create_reply(user: CurrentUser, response_id: int, text: str, allow_replies: bool) -> dict[str, Any]:
+    with database.atomic():
+        role = _thread_role(user.id, response_id)
+        if is_postgres():
+            # Lock the response row so two replies cannot both pass the "still open" check.
+            FeedbackResponse.select(FeedbackResponse.id).where(FeedbackResponse.id == response_id).for_update().execute()
+        if not _open(role, _thread(response_id)):
+            raise Conflict("replies_closed", "This conversation is closed to further replies.")
+        reply = Reply.create(response=response_id, author=user.id, text=text, allow_replies=allow_replies)
+        return _reply_payload(
+            {
+                "id": reply.id,
+                "author": user.id,
+                "text": text,
+                "allow_replies": allow_replies,
+                "created_at": reply.created_at,
+                "read_at": None,
+            },
+            user.id,
+        )
+
+
+def mark_read(user: CurrentUser, reply_ids: list[int]) -> int:
+    """Mark replies read; only those by the other person on threads the caller can read."""
+    ids = sorted(set(reply_ids))[:MAX_MARK]
+    if not ids:
+        return 0
+    written = FeedbackResponse.select(FeedbackResponse.id).where(FeedbackResponse.user == user.id)
+    received = (
+        FeedbackResponse.select(FeedbackResponse.id)
+        .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
+        .where((Reviewed.user == user.id) & FeedbackResponse.rating.is_null(False))
+    )
+    with database.atomic():
+        return int(
+            Reply.update(read_at=utcnow())
+            .where(
+                Reply.id.in_(ids)
+                & (Reply.author != user.id)
+                & Reply.read_at.is_null()
+                & (Reply.response.in_(written) | Reply.response.in_(received))
+            )
+            .execute()
+        )
+

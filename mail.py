@@ -1,0 +1,101 @@
+"""Sending email: over SMTP when `SMTP_URL` is set; in development without it, into a local folder.
+
+SMTP_URL forms: `smtp://[user:pass@]host[:port]`, `smtp+starttls://...`, `smtps://...` (TLS from
+the start).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from application import Settings
+
+log = logging.getLogger("howsmytrack.mail")
+SENDER = "How's My Track? <no-reply@howsmytrack.invalid>"
+
+
+class MailError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def build(message: Message) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = SENDER
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="howsmytrack.invalid")
+    email.set_content(message.text)
+    email.add_alternative(message.html, subtype="html")
+    return email
+
+
+class Mailer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send_many(self, messages: list[Message]) -> list[Exception | None]:
+        """Send each message over one connection; returns, per message, None or its error."""
+        if not messages:
+            return []
+        if not self.settings.smtp_url:
+            return [self._write_to_folder(message) for message in messages]
+        try:
+            with self._connect() as smtp:
+                results: list[Exception | None] = []
+                for message in messages:
+                    try:
+                        smtp.send_message(build(message))
+                        results.append(None)
+                    except smtplib.SMTPRecipientsRefused as error:
+                        results.append(MailError(str(error)))
+                return results
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("SMTP delivery failed: %s", error)
+            failure = MailError(f"SMTP delivery failed: {error}")
+            return [failure for _ in messages]
+
+    def send(self, message: Message) -> None:
+        error = self.send_many([message])[0]
+        if error is not None:
+            raise error
+
+    def _connect(self) -> smtplib.SMTP:
+        url = urlparse(self.settings.smtp_url)
+        host = url.hostname or "localhost"
+        if url.scheme == "smtps":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, url.port or 465, timeout=10, context=ssl.create_default_context())
+        elif url.scheme in ("smtp", "smtp+starttls"):
+            smtp = smtplib.SMTP(host, url.port or 25, timeout=10)
+            if url.scheme == "smtp+starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        else:
+            raise MailError(f"unsupported SMTP_URL scheme {url.scheme!r}")
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        return smtp
+
+    def _write_to_folder(self, message: Message) -> Exception | None:
+        if not self.settings.is_development:
+            return MailError("SMTP_URL is not set; email cannot be sent")
+        folder = Path(self.settings.mail_folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{time.time_ns()}.eml"
+        path.write_bytes(bytes(build(message)))
+        log.info("email to %s (%s) written to %s", message.to, message.subject, path)
+        return None

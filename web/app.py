@@ -1,0 +1,61 @@
+"""Assembles the Starlette application: routes, error handlers, middleware, database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
+
+from application import Settings
+from db.connection import init_database
+from web import auth, feedback_requests, groups, me, ops, responses
+from web.errors import EXCEPTION_HANDLERS
+from web.middleware import RequestLogMiddleware
+from web.openapi import build_openapi
+
+
+def all_routes() -> list[BaseRoute]:
+    return [
+        *ops.routes,
+        *auth.routes,
+        *me.routes,
+        *feedback_requests.routes,
+        *groups.routes,
+        *responses.routes,
+    ]
+
+
+def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The app; `http_transport` replaces the network for outbound calls (tests use a local fake)."""
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    init_database(settings.database_url, settings.db_pool_size, settings.db_pool_timeout_seconds)
+    routes = all_routes()
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        ),
+    ]
+    http_client = httpx.AsyncClient(transport=http_transport, follow_redirects=False)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await http_client.aclose()
+
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.http_client = http_client
+    app.state.openapi = build_openapi(routes)
+    return app

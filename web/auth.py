@@ -1,0 +1,159 @@
+"""Sign-up, sign-in, tokens, sign-out and password reset."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from anyio import to_thread
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response
+
+from application import Settings
+from db import accounts, rate_limits
+from db.connection import run_in_db
+from db.errors import NotAuthenticated
+from db.passwords import hash_password
+from mail import MailError, Mailer, Message
+from web.bodies import parse_body
+from web.routing import RouteDoc, api, json_response, no_content
+from web.schemas import (
+    Credentials,
+    PasswordResetConfirm,
+    PasswordResetStart,
+    Registration,
+    TokenOut,
+    UserEnvelope,
+)
+from web.session import claims_of, client_address, clear_session_cookie, set_session_cookie, settings_of
+from web.tokens import issue_token
+
+log = logging.getLogger("howsmytrack.auth")
+ADDRESS_WINDOW = 60
+
+
+async def _limit_address(request: Request) -> None:
+    settings = settings_of(request)
+    key = f"auth-address:{client_address(request)}"
+    await run_in_db(rate_limits.limit_attempt, key, settings.auth_rate_per_address, ADDRESS_WINDOW)
+
+
+def _signed_in(request: Request, user: dict, status: int = 200) -> Response:
+    settings = settings_of(request)
+    token, _ = issue_token(settings, user["id"], user.pop("token_version", 0))
+    response = json_response({"user": user}, status)
+    set_session_cookie(response, settings, token)
+    return response
+
+
+async def register(request: Request) -> Response:
+    await _limit_address(request)
+    body = await parse_body(request, Registration)
+    password_hash = await to_thread.run_sync(hash_password, body.password)
+    user = await run_in_db(accounts.register, body.email, password_hash)
+    return _signed_in(request, user, 201)
+
+
+async def _authenticate(request: Request) -> dict:
+    await _limit_address(request)
+    body = await parse_body(request, Credentials)
+    failures = settings_of(request).auth_failures_per_account
+    return await run_in_db(accounts.authenticate, body.email, body.password, failures)
+
+
+async def login(request: Request) -> Response:
+    return _signed_in(request, await _authenticate(request))
+
+
+async def create_token(request: Request) -> Response:
+    settings = settings_of(request)
+    user = await _authenticate(request)
+    token, claims = issue_token(settings, user["id"], user["token_version"])
+    return json_response(
+        {"access_token": token, "token_type": "bearer", "expires_in": claims.expires_at - claims.issued_at}
+    )
+
+
+async def refresh(request: Request) -> Response:
+    settings = settings_of(request)
+    claims = claims_of(request)
+    if time.time() > claims.session_started_at + settings.refresh_window_seconds:
+        raise NotAuthenticated("not_authenticated", "This session can no longer be refreshed; sign in again.")
+    user = await run_in_db(_refresh, claims.user_id, claims.version, claims.jti, claims.expires_at)
+    token, _ = issue_token(settings, claims.user_id, claims.version, claims.session_started_at)
+    response = json_response({"user": user})
+    set_session_cookie(response, settings, token)
+    return response
+
+
+def _refresh(user_id: int, version: int, jti: str, expires_at: int) -> dict:
+    accounts.load_current_user(user_id, version, jti)
+    # The old token is spent: a refresh hands over the session, it does not fork it.
+    accounts.revoke_token(jti, expires_at)
+    return accounts.user_payload(user_id)
+
+
+async def logout(request: Request) -> Response:
+    claims = claims_of(request)
+    await run_in_db(_logout, claims.user_id, claims.version, claims.jti, claims.expires_at)
+    response = no_content()
+    clear_session_cookie(response, settings_of(request))
+    return response
+
+
+def _logout(user_id: int, version: int, jti: str, expires_at: int) -> None:
+    accounts.load_current_user(user_id, version, jti)
+    accounts.revoke_token(jti, expires_at)
+
+
+async def start_password_reset(request: Request) -> Response:
+    settings = settings_of(request)
+    await _limit_address(request)
+    body = await parse_body(request, PasswordResetStart)
+    token = secrets.token_urlsafe(32)
+    address = await run_in_db(accounts.start_password_reset, body.email, token, settings.password_reset_ttl_seconds)
+    response = json_response({"status": "accepted"}, 202)
+    if address is not None:
+        # Sent after the response, so the answer's timing does not tell whether the account exists.
+        response.background = BackgroundTask(_send_quietly, Mailer(settings), reset_message(settings, address, token))
+    return response
+
+
+def reset_message(settings: Settings, address: str, token: str) -> Message:
+    link = f"{settings.web_url}/reset-password?token={token}"
+    return Message(
+        to=address,
+        subject="Reset your How's My Track? password",
+        text="Someone asked to reset the password of this account.\n\nChoose a new one here (the link works once, "
+        f"for an hour):\n{link}\n\nIf it was not you, ignore this email.",
+        html="<p>Someone asked to reset the password of this account.</p>"
+        f'<p><a href="{link}">Choose a new password</a> (the link works once, for an hour).</p>'
+        "<p>If it was not you, ignore this email.</p>",
+    )
+
+
+async def _send_quietly(mailer: Mailer, message: Message) -> None:
+    try:
+        await to_thread.run_sync(mailer.send, message)
+    except MailError as error:
+        log.warning("password reset email not sent: %s", error)
+
+
+async def confirm_password_reset(request: Request) -> Response:
+    body = await parse_body(request, PasswordResetConfirm)
+    await run_in_db(accounts.confirm_password_reset, body.token, body.password)
+    return no_content()
+
+
+TAG = "auth"
+routes = [
+    api("/auth/register", register, "POST", RouteDoc("Create an account and sign in", TAG, Registration, response=UserEnvelope, status=201, auth=False, errors=(409, 422, 429))),
+    api("/auth/login", login, "POST", RouteDoc("Sign in (sets the JWT cookie)", TAG, Credentials, response=UserEnvelope, auth=False, errors=(401, 422, 429))),
+    api("/auth/token", create_token, "POST", RouteDoc("Get a bearer token for API clients", TAG, Credentials, response=TokenOut, auth=False, errors=(401, 422, 429))),
+    api("/auth/refresh", refresh, "POST", RouteDoc("Renew the session cookie", TAG, response=UserEnvelope, errors=(401,))),
+    api("/auth/logout", logout, "POST", RouteDoc("Sign out; the token is refused from then on", TAG, status=204, errors=(401,))),
+    api("/auth/password-reset", start_password_reset, "POST", RouteDoc("Email a password reset link", TAG, PasswordResetStart, status=202, auth=False, errors=(422, 429))),
+    api("/auth/password-reset/confirm", confirm_password_reset, "POST", RouteDoc("Set a new password with a reset token", TAG, PasswordResetConfirm, status=204, auth=False, errors=(400, 422))),
+]

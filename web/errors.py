@@ -1,0 +1,85 @@
+"""The contract's JSON error shape, and the mapping from exceptions to error responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from db.connection import UNAVAILABLE_ERRORS
+from db.errors import DomainError, RateLimited, ValidationFailed
+
+log = logging.getLogger("howsmytrack.errors")
+
+HTTP_CODES = {
+    400: ("bad_request", "The request is malformed."),
+    401: ("not_authenticated", "Sign in to do this."),
+    403: ("forbidden", "You may not do this."),
+    404: ("not_found", "There is nothing here."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+}
+
+
+class HTTPProblem(Exception):
+    """A transport-level refusal (malformed JSON, wrong content type, body too large)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    fields = exc.fields if isinstance(exc, ValidationFailed) else None
+    return error_response(exc.status, exc.code, exc.message, fields, headers)
+
+
+async def http_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPProblem)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, message = HTTP_CODES.get(exc.status_code, ("error", exc.detail or "Request failed."))
+    return error_response(exc.status_code, code, message, headers=exc.headers)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("database unavailable: %s", type(exc).__name__, extra={"request_id": request_id(request)})
+    return error_response(
+        503, "database_unavailable", "The database cannot be reached; try again shortly.", headers={"Retry-After": "5"}
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"request_id": request_id(request)})
+    return error_response(500, "internal_error", f"Something went wrong on our side (request {request_id(request)}).")
+
+
+def request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    HTTPProblem: http_problem,
+    HTTPException: http_exception,
+    **{error: database_unavailable for error in UNAVAILABLE_ERRORS},
+    Exception: server_error,
+}

@@ -1,0 +1,48 @@
+"""The signed-in user's own account: details, settings, password."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from db import accounts
+from web.bodies import parse_body
+from web.routing import RouteDoc, api, json_response, no_content
+from web.schemas import MeUpdate, PasswordChange, UserEnvelope
+from web.session import COOKIE, set_session_cookie, settings_of, with_user
+from web.tokens import issue_token
+
+
+async def get_me(request: Request) -> Response:
+    user = await with_user(request, lambda current: accounts.user_payload(current.id))
+    return json_response({"user": user})
+
+
+async def update_me(request: Request) -> Response:
+    body = await parse_body(request, MeUpdate)
+    user = await with_user(request, accounts.update_me, body.model_dump(exclude_unset=True))
+    return json_response({"user": user})
+
+
+async def change_password(request: Request) -> Response:
+    body = await parse_body(request, PasswordChange)
+    user_id_and_version = await with_user(request, _change_password, body.current_password, body.new_password)
+    response = no_content()
+    if COOKIE in request.cookies and "authorization" not in request.headers:
+        # Every earlier token is now refused; this browser keeps its session with a fresh one.
+        settings = settings_of(request)
+        token, _ = issue_token(settings, *user_id_and_version)
+        set_session_cookie(response, settings, token)
+    return response
+
+
+def _change_password(user: accounts.CurrentUser, current: str, new: str) -> tuple[int, int]:
+    return user.id, accounts.change_password(user, current, new)
+
+
+TAG = "account"
+routes = [
+    api("/me", get_me, "GET", RouteDoc("The signed-in user", TAG, response=UserEnvelope)),
+    api("/me", update_me, "PATCH", RouteDoc("Change email or reminder setting", TAG, MeUpdate, response=UserEnvelope, errors=(409, 422))),
+    api("/me/password", change_password, "PUT", RouteDoc("Change password; other sessions end", TAG, PasswordChange, status=204, errors=(422,))),
+]

@@ -1,0 +1,65 @@
+"""Operational routes: liveness, readiness, the OpenAPI document and the interactive docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from db.connection import UNAVAILABLE_ERRORS, database, run_in_db
+from web.errors import error_response
+
+SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>How's My Track? API</title>
+<link rel="stylesheet" href="/docs/static/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/static/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>
+"""
+DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  withCredentials: true, presets: [SwaggerUIBundle.presets.apis]});
+"""
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _ping() -> None:
+    database.execute_sql("SELECT 1")
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        await run_in_db(_ping)
+    except UNAVAILABLE_ERRORS:
+        return error_response(503, "database_unavailable", "The database cannot be reached.")
+    return JSONResponse({"status": "ready"})
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(request.app.state.openapi)
+
+
+async def docs(request: Request) -> Response:
+    return HTMLResponse(DOCS_PAGE)
+
+
+async def docs_init(request: Request) -> Response:
+    return Response(DOCS_INIT, media_type="application/javascript")
+
+
+routes = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/openapi.json", openapi_json, methods=["GET"]),
+    Route("/docs", docs, methods=["GET"]),
+    Route("/docs/init.js", docs_init, methods=["GET"]),
+    Mount("/docs/static", app=StaticFiles(directory=SWAGGER_STATIC), name="swagger-static"),
+]

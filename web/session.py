@@ -1,0 +1,122 @@
+"""Who is calling: the token from the `JWT` cookie or a Bearer header, CSRF checks, the client address."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from application import Settings
+from db.accounts import CurrentUser, load_current_user
+from db.connection import run_in_db
+from db.errors import Forbidden, NotAuthenticated
+from web.tokens import BadToken, Claims, decode_token
+
+COOKIE = "JWT"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+T = TypeVar("T")
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _token(request: Request) -> tuple[str | None, bool]:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip(), False
+        return None, False
+    return request.cookies.get(COOKIE), True
+
+
+def _origin_of(request: Request) -> str | None:
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        return origin.rstrip("/")
+    referer = request.headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def check_csrf(request: Request, settings: Settings) -> None:
+    """Cookie-authenticated unsafe requests must come from our own or an allowed origin."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    origin = _origin_of(request)
+    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    if origin is None or (origin != own and origin not in settings.cors_origins):
+        raise Forbidden("forbidden", "Cross-site request refused: send it from an allowed origin.")
+
+
+def claims_of(request: Request) -> Claims:
+    """The caller's verified token claims; NotAuthenticated when there is no valid token."""
+    token, via_cookie = _token(request)
+    if not token:
+        raise NotAuthenticated()
+    settings = settings_of(request)
+    try:
+        claims = decode_token(settings, token)
+    except BadToken:
+        raise NotAuthenticated("not_authenticated", "Your session is invalid or has expired; sign in again.") from None
+    if via_cookie:
+        check_csrf(request, settings)
+    return claims
+
+
+def _as_user(claims: Claims, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    user = load_current_user(claims.user_id, claims.version, claims.jti)
+    return fn(user, *args)
+
+
+async def with_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(current_user, *args)` as one database visit, after checking the caller's token."""
+    claims = claims_of(request)
+    return await run_in_db(_as_user, claims, fn, args)
+
+
+async def current_user(request: Request) -> CurrentUser:
+    return await with_user(request, lambda user: user)
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=settings.token_ttl_seconds,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=not settings.is_development,
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=not settings.is_development)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address; `X-Forwarded-For` is believed only from a trusted proxy."""
+    settings = settings_of(request)
+    peer = request.client.host if request.client else "unknown"
+    if peer not in settings.trusted_proxies:
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    # Walk from the nearest hop outwards, skipping our own proxies.
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer
+        if hop not in settings.trusted_proxies:
+            return hop
+    return peer

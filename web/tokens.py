@@ -1,0 +1,92 @@
+"""JWTs: issued and decoded in one place, HS256 pinned and every claim required.
+
+python-jose trusts the header's algorithm unless told otherwise and checks `exp`/`iat`/`aud` only
+when present, so `decode_token()` pins the algorithm and requires the claims explicitly.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from jose import JWTError, jwt
+
+from application import MIN_SECRET_LENGTH, Settings
+
+ALGORITHM = "HS256"
+AUDIENCE = "howsmytrack-api"
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti", "ver", "orig_iat")
+
+
+@dataclass(frozen=True)
+class Claims:
+    user_id: int
+    jti: str
+    version: int
+    issued_at: int
+    expires_at: int
+    session_started_at: int
+
+
+class BadToken(Exception):
+    pass
+
+
+def issue_token(settings: Settings, user_id: int, version: int, session_started_at: int | None = None) -> tuple[str, Claims]:
+    now = int(time.time())
+    claims = Claims(
+        user_id=user_id,
+        jti=secrets.token_urlsafe(16),
+        version=version,
+        issued_at=now,
+        expires_at=now + settings.token_ttl_seconds,
+        session_started_at=session_started_at or now,
+    )
+    payload = {
+        "sub": str(user_id),
+        "jti": claims.jti,
+        "ver": version,
+        "iat": now,
+        "exp": claims.expires_at,
+        "orig_iat": claims.session_started_at,
+        "iss": settings.token_issuer,
+        "aud": AUDIENCE,
+    }
+    return jwt.encode(payload, _key(settings), algorithm=ALGORITHM), claims
+
+
+def decode_token(settings: Settings, token: str) -> Claims:
+    if len(token) > 4096:
+        raise BadToken("token too long")
+    try:
+        payload = jwt.decode(
+            token,
+            _key(settings),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=settings.token_issuer,
+            options={f"require_{claim}": True for claim in ("exp", "iat", "iss", "aud", "sub", "jti")},
+        )
+        header = jwt.get_unverified_header(token)
+    except (JWTError, ValueError, TypeError) as error:
+        raise BadToken(str(error)) from None
+    if header.get("alg") != ALGORITHM or any(claim not in payload for claim in REQUIRED_CLAIMS):
+        raise BadToken("unexpected header or missing claims")
+    try:
+        return Claims(
+            user_id=int(payload["sub"]),
+            jti=str(payload["jti"]),
+            version=int(payload["ver"]),
+            issued_at=int(payload["iat"]),
+            expires_at=int(payload["exp"]),
+            session_started_at=int(payload["orig_iat"]),
+        )
+    except (TypeError, ValueError):
+        raise BadToken("malformed claims") from None
+
+
+def _key(settings: Settings) -> str:
+    if len(settings.secret_key) < MIN_SECRET_LENGTH:
+        raise RuntimeError("SECRET_KEY is too short to sign tokens")
+    return settings.secret_key
