@@ -1,0 +1,115 @@
+"""Databases and clients for the suite: every test that takes `db` runs on SQLite and on PostgreSQL.
+
+The PostgreSQL server is a throwaway cluster started once per session; each test starts from empty
+tables (truncated, since the app writes from worker threads that a per-test rollback cannot span).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("ENVIRONMENT", "development")
+
+from application import Settings  # noqa: E402
+from db.connection import database, init_database, is_postgres  # noqa: E402
+from db.migrate import migrate  # noqa: E402
+from db.models import ALL_MODELS  # noqa: E402
+from tests.pg import TestPostgres  # noqa: E402
+from tests.smtp import SmtpSink  # noqa: E402
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TestPostgres]:
+    server = TestPostgres()
+    server.init()
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(postgres_server: TestPostgres) -> str:
+    return postgres_server.create_database("howsmytrack_test")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    migrate(init_database(url, pool_size=20))
+    return url
+
+
+def truncate_all() -> None:
+    with database.connection_context():
+        tables = [model._meta.table_name for model in ALL_MODELS]
+        if is_postgres():
+            database.execute_sql(
+                "TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"
+            )
+        else:
+            with database.atomic():
+                for name in reversed(tables):
+                    database.execute_sql(f'DELETE FROM "{name}"')
+                database.execute_sql("DELETE FROM sqlite_sequence")
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        auth_rate_per_address=1000,
+        auth_failures_per_account=1000,
+        mail_folder=str(tmp_path / "mail"),
+        db_pool_size=20,
+    )
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[str]:
+    """Empty tables on this test's backend; yields the backend's name."""
+    init_database(settings.database_url, pool_size=20)
+    truncate_all()
+    yield "postgresql" if is_postgres() else "sqlite"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+class QueryCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.msg
+        sql = message[0] if isinstance(message, tuple) else str(message)
+        self.statements.append(sql)
+
+
+@pytest.fixture
+def count_queries() -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    logger = logging.getLogger("peewee")
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    yield counter
+    logger.removeHandler(counter)
+    logger.setLevel(previous)
