@@ -11,18 +11,14 @@ from db.connection import database
 from db.errors import Conflict, NotFound, ValidationFailed
 from db.media import ACCEPTED_FORMS, media_type
 from db.models import FeedbackRequest, utcnow
-from db.payloads import REQUEST_COLUMNS, request_payload
+from db.payloads import request_columns, request_payload
 
 MAX_FETCH_ATTEMPTS = 8
 FETCHABLE = {"soundcloud"}
 
 
-def _columns() -> list[Any]:
-    return [getattr(FeedbackRequest, name if name != "group_id" else "group") for name in REQUEST_COLUMNS]
-
-
 def _select() -> Any:
-    return FeedbackRequest.select(*_columns())
+    return FeedbackRequest.select(*request_columns(FeedbackRequest))
 
 
 def _checked_media(url: str | None) -> str | None:

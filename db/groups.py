@@ -11,7 +11,7 @@ from peewee import SQL, Case, fn
 
 from db.errors import NotFound
 from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Reply, iso
-from db.payloads import REQUEST_COLUMNS, request_payload, response_payload
+from db.payloads import request_columns, request_payload, response_payload
 
 Reviewed = FeedbackRequest.alias("reviewed")
 
@@ -47,9 +47,6 @@ def response_rows(condition: Any, viewer_id: int) -> list[dict[str, Any]]:
     unread_count = unread.select(fn.COUNT(SQL("*"))).where(
         (unread.response == FeedbackResponse.id) & (unread.author != viewer_id) & unread.read_at.is_null()
     )
-    request_columns = [
-        getattr(Reviewed, name if name != "group_id" else "group").alias("req_" + name) for name in REQUEST_COLUMNS
-    ]
     query = (
         FeedbackResponse.select(
             FeedbackResponse.id,
@@ -60,7 +57,7 @@ def response_rows(condition: Any, viewer_id: int) -> list[dict[str, Any]]:
             FeedbackResponse.group,
             reply_count.alias("reply_count"),
             unread_count.alias("unread_count"),
-            *request_columns,
+            *request_columns(Reviewed, "req_"),
         )
         .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
         .where(condition)
@@ -129,10 +126,9 @@ def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
 
 
 def get_group(user_id: int, group_id: int) -> dict[str, Any]:
-    my_columns = [getattr(FeedbackRequest, name if name != "group_id" else "group") for name in REQUEST_COLUMNS]
     row = (
         FeedbackRequest.select(
-            *my_columns,
+            *request_columns(FeedbackRequest),
             FeedbackGroup.name.alias("group_name"),
             FeedbackGroup.created_at.alias("group_created_at"),
             FeedbackGroup.genres.alias("group_genres"),

@@ -23,6 +23,11 @@ REQUEST_COLUMNS = (
 )
 
 
+def request_columns(model: Any, prefix: str = "") -> list[Any]:
+    """The columns `request_payload` reads, selected from `model` (FeedbackRequest or an alias of it)."""
+    return [getattr(model, "group" if name == "group_id" else name).alias(prefix + name) for name in REQUEST_COLUMNS]
+
+
 def request_payload(row: dict[str, Any], prefix: str = "", with_email_flag: bool = True) -> dict[str, Any]:
     """The contract's `request` from a row whose request columns carry `prefix`."""
 

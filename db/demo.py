@@ -1,0 +1,85 @@
+"""Demo data for the development database: a handful of users, groups at different stages,
+feedback, ratings and replies, and a login to try them with. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+from db.connection import database
+from db.models import FeedbackRequest, FeedbackResponse, Reply, User, utcnow
+from db.passwords import hash_password
+
+DEMO_EMAIL = "demo@howsmytrack.example"
+DEMO_PASSWORD = "demo listener 42"
+PEERS = [
+    ("nova@howsmytrack.example", 4.6, "electronic"),
+    ("kite@howsmytrack.example", 4.1, "electronic"),
+    ("moss@howsmytrack.example", 3.8, "electronic"),
+    ("reed@howsmytrack.example", 3.2, "hip_hop"),
+    ("vale@howsmytrack.example", 2.9, "hip_hop"),
+]
+FEEDBACK = [
+    "The kick and bass fight around 60 Hz; sidechain the bass or carve a little out of it. Love the pad.",
+    "Great hook! The vocal sits a bit low in the second verse and the hats feel harsh on headphones.",
+    "The arrangement drags in the middle; try cutting the second breakdown in half.",
+]
+
+
+def _login() -> str:
+    return f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (http://127.0.0.1:8000/docs)"
+
+
+def _track(slug: str) -> str:
+    return f"https://soundcloud.com/howsmytrack-demo/{slug}"
+
+
+def load_demo_data() -> str:
+    from jobs.assign_groups import _candidates, apply_plan, plan_groups
+
+    with database.connection_context():
+        if User.select().where(User.email == DEMO_EMAIL).exists():
+            return "demo data already present; " + _login()
+        if FeedbackRequest.unassigned().exists():
+            return "the database already has waiting requests; demo data not added"
+        password_hash = hash_password(DEMO_PASSWORD)
+        with database.atomic():
+            demo = User.create(email=DEMO_EMAIL, password_hash=password_hash, rating=4.0)
+            peers = [User.create(email=email, password_hash=password_hash, rating=rating) for email, rating, _ in PEERS]
+
+            def group_round(members: list[tuple[User, str]]) -> int:
+                for user, genre in members:
+                    FeedbackRequest.create(
+                        user=user,
+                        media_url=_track(f"{user.email.split('@')[0]}-{genre}"),
+                        media_type="soundcloud",
+                        genre=genre,
+                        feedback_prompt="How is the mix? Does the drop land?",
+                        email_when_grouped=True,
+                    )
+                groups, _ = plan_groups(_candidates())
+                apply_plan(groups, utcnow())
+                return int(FeedbackRequest.get(FeedbackRequest.user == demo.id, FeedbackRequest.genre == genre).group_id)
+
+            # A finished electronic group: everyone wrote, the demo user rated and replied.
+            electronic = group_round([(demo, "electronic"), *[(peer, "electronic") for peer in peers[:3]]])
+            for index, response in enumerate(
+                FeedbackResponse.select().where(FeedbackResponse.group == electronic).order_by(FeedbackResponse.id)
+            ):
+                FeedbackResponse.update(
+                    feedback=FEEDBACK[index % len(FEEDBACK)], submitted_at=utcnow(), allow_replies=True
+                ).where(FeedbackResponse.id == response.id).execute()
+            received = list(
+                FeedbackResponse.select()
+                .join(FeedbackRequest, on=(FeedbackResponse.request == FeedbackRequest.id))
+                .where((FeedbackRequest.user == demo.id) & (FeedbackResponse.group == electronic))
+                .order_by(FeedbackResponse.id)
+            )
+            FeedbackResponse.update(rating=5, rated_at=utcnow()).where(FeedbackResponse.id == received[0].id).execute()
+            Reply.create(response=received[0].id, author=demo.id, text="Thanks! Which part of the pad did you like?")
+            Reply.create(response=received[0].id, author=received[0].user_id, text="The filter sweep in the intro.")
+            # A fresh hip hop group where the demo user still owes feedback, so theirs stays locked.
+            group_round([(demo, "hip_hop"), *[(peer, "hip_hop") for peer in peers[3:]]])
+            # And a request waiting for tonight's grouping.
+            FeedbackRequest.create(
+                user=demo, media_url=_track("demo-new-idea"), media_type="soundcloud", genre="pop",
+                feedback_prompt="Is the chorus catchy enough?",
+            )
+    return "demo data added; " + _login()

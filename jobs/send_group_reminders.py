@@ -1,0 +1,68 @@
+"""send_group_reminders: one reminder per grouped request whose owner still owes feedback.
+
+Crontab (02:15 UTC):  15 2 * * *  python -m jobs send_group_reminders
+Operator:             docker compose exec cron python -m jobs send_group_reminders
+
+A request qualifies when its group is over 20 hours old, its owner still owes feedback there,
+wants reminders and asked for email, and it was never reminded. Marking and queueing happen in
+one transaction (so never twice); sending follows the commit and retries on the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from typing import Any
+
+from peewee import fn
+
+from application import Settings
+from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, FeedbackResponse, User, utcnow
+from jobs import emails
+from jobs.runner import JobResult, job_main, job_transaction
+
+JOB = "send_group_reminders"
+GROUP_AGE = dt.timedelta(hours=20)
+
+
+def _due(now: dt.datetime) -> Any:
+    owes = FeedbackResponse.select(FeedbackResponse.id).where(
+        (FeedbackResponse.user == FeedbackRequest.user)
+        & (FeedbackResponse.group == FeedbackRequest.group)
+        & FeedbackResponse.submitted_at.is_null()
+    )
+    return (
+        FeedbackRequest.select(FeedbackRequest.id)
+        .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
+        .join(User, on=(FeedbackRequest.user == User.id))
+        .where(
+            (FeedbackGroup.created_at < now - GROUP_AGE)
+            & FeedbackRequest.reminder_sent_at.is_null()
+            & (FeedbackRequest.email_when_grouped == True)  # noqa: E712
+            & (User.send_reminder_emails == True)  # noqa: E712
+            & fn.EXISTS(owes)
+        )
+    )
+
+
+def send_group_reminders(settings: Settings, now: dt.datetime | None = None) -> JobResult:
+    now = now or utcnow()
+    with job_transaction(JOB):
+        due_ids = [row.id for row in _due(now)]
+        queued = 0
+        for start in range(0, len(due_ids), 2000):
+            chunk = due_ids[start : start + 2000]
+            rows = FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, emails.REMINDER, now).where(
+                FeedbackRequest.id.in_(chunk)
+            )
+            columns = [EmailOutbox.user, EmailOutbox.request, EmailOutbox.kind, EmailOutbox.created_at]
+            queued += int(EmailOutbox.insert_from(rows, columns).as_rowcount().execute())
+            FeedbackRequest.update(reminder_sent_at=now).where(FeedbackRequest.id.in_(chunk)).execute()
+    sent, failed, error = emails.deliver(emails.REMINDER, settings)
+    problems = [f"{failed} reminder(s) not sent, will retry next run: {error}"] if error else []
+    counts = {"queued": queued, "emails_sent": sent, "emails_failed": failed}
+    return JobResult(f"{queued} reminder(s) queued, {sent} sent", counts, problems, "partial" if failed else "ok")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return job_main(JOB, __doc__ or JOB, argv, send_group_reminders)
