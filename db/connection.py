@@ -33,6 +33,9 @@ def make_database(url: str, pool_size: int = 40, pool_timeout: int = 10) -> Data
             path,
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"},
             check_same_thread=False,
+            # Writers take the lock up front: a deferred transaction that reads and then writes
+            # fails at once (SQLITE_BUSY) when another writer got there first, instead of waiting.
+            lock_type="IMMEDIATE",
         )
     if parsed.scheme in ("postgresql", "postgres"):
         return PooledPostgresqlDatabase(

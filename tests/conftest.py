@@ -85,6 +85,19 @@ def db(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_db(postgresql_url: str) -> Iterator[str]:
+    """Empty tables on PostgreSQL, for behaviour only PostgreSQL has (advisory locks, restarts)."""
+    migrate(init_database(postgresql_url, pool_size=20))
+    truncate_all()
+    yield postgresql_url
+
+
+@pytest.fixture
+def pg_settings(pg_db: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=pg_db, mail_folder=str(tmp_path / "mail"), db_pool_size=20)
+
+
+@pytest.fixture
 def smtp() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     sink.start()

@@ -10,7 +10,7 @@ CREATE TABLE "user" (
     id {pk},
     email VARCHAR(254) NOT NULL,
     password_hash VARCHAR(255) NOT NULL,
-    rating REAL,
+    rating DOUBLE PRECISION,
     send_reminder_emails BOOLEAN NOT NULL DEFAULT TRUE,
     is_admin BOOLEAN NOT NULL DEFAULT FALSE,
     token_version INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,54 @@
+"""Behaviour only PostgreSQL has: restarts of the server, migrations from several processes at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from application import Settings
+from tests.builders import bearer, make_user
+from tests.pg import TestPostgres
+from web.app import build_app
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_service_answers_503_while_postgres_is_down_and_recovers(
+    pg_settings: Settings, postgres_server: TestPostgres
+) -> None:
+    user = make_user()
+    app = build_app(pg_settings)
+    with TestClient(app) as client:
+        headers = bearer(pg_settings, user)
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        postgres_server.stop()
+        try:
+            for _ in range(2):
+                ready = client.get("/readyz")
+                assert ready.status_code == 503 and ready.json()["error"]["code"] == "database_unavailable"
+                me = client.get("/api/v1/me", headers=headers)
+                assert me.status_code == 503 and me.json()["error"]["code"] == "database_unavailable"
+                assert me.headers["Retry-After"]
+        finally:
+            postgres_server.start()
+        statuses = [client.get("/api/v1/me", headers=headers).status_code for _ in range(3)]
+        assert statuses[-1] == 200 and client.get("/readyz").status_code == 200
+        assert all(status in (200, 503) for status in statuses)
+
+
+def test_migrations_from_several_processes_at_once_apply_once(postgres_server: TestPostgres) -> None:
+    url = postgres_server.create_database("howsmytrack_migrate_race")
+    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development"}
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "db", "migrate"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0, 0]
+    assert sorted(outputs).count("migrate: applied 0 migration(s)\n") == 3
+    assert any("applied 1 migration(s): 0001_initial" in output for output in outputs)

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+from openapi_spec_validator import validate
+from starlette.testclient import TestClient
+
+from application import ConfigError, Settings
+from tests.builders import PASSWORD, make_user
+
+
+def test_health_and_readiness(anon: TestClient) -> None:
+    assert anon.get("/healthz").json() == {"status": "ok"}
+    assert anon.get("/readyz").json() == {"status": "ready"}
+
+
+def test_openapi_document_is_valid_and_describes_every_route(anon: TestClient) -> None:
+    document = anon.get("/openapi.json").json()
+    validate(document)
+    operations = {(path, method) for path, methods in document["paths"].items() for method in methods}
+    expected = {
+        ("/api/v1/auth/register", "post"), ("/api/v1/auth/login", "post"), ("/api/v1/auth/token", "post"),
+        ("/api/v1/auth/refresh", "post"), ("/api/v1/auth/logout", "post"), ("/api/v1/auth/password-reset", "post"),
+        ("/api/v1/auth/password-reset/confirm", "post"), ("/api/v1/me", "get"), ("/api/v1/me", "patch"),
+        ("/api/v1/me/password", "put"), ("/api/v1/genres", "get"), ("/api/v1/media-info", "get"),
+        ("/api/v1/feedback-requests", "post"), ("/api/v1/feedback-requests", "get"),
+        ("/api/v1/feedback-requests/{request_id}", "get"), ("/api/v1/feedback-requests/{request_id}", "patch"),
+        ("/api/v1/feedback-requests/{request_id}", "delete"), ("/api/v1/groups", "get"),
+        ("/api/v1/groups/{group_id}", "get"), ("/api/v1/responses/{response_id}", "put"),
+        ("/api/v1/responses/{response_id}/rating", "put"), ("/api/v1/responses/{response_id}/replies", "get"),
+        ("/api/v1/responses/{response_id}/replies", "post"), ("/api/v1/replies/read", "post"),
+    }
+    assert operations == expected
+    create = document["paths"]["/api/v1/feedback-requests"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("FeedbackRequestCreate")
+    assert "201" in create["responses"] and "409" in create["responses"]
+
+
+def test_docs_are_served_without_a_cdn(anon: TestClient) -> None:
+    page = anon.get("/docs")
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    assert anon.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+    assert anon.get("/docs/static/swagger-ui.css").status_code == 200
+    assert "/openapi.json" in anon.get("/docs/init.js").text
+
+
+def test_unknown_routes_and_methods_use_the_error_shape(anon: TestClient) -> None:
+    missing = anon.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    wrong_method = anon.delete("/api/v1/genres")
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"] == "method_not_allowed"
+    bad_id = anon.get("/api/v1/groups/abc")
+    assert bad_id.status_code == 404
+
+
+def test_every_response_carries_a_request_id(anon: TestClient) -> None:
+    assert len(anon.get("/healthz").headers["x-request-id"]) == 32
+    assert anon.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
+    assert anon.get("/healthz", headers={"X-Request-ID": "bad id\x01"}).headers["x-request-id"] != "bad id\x01"
+
+
+def test_request_logs_carry_no_passwords_or_tokens(anon: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    make_user("ada@example.com")
+    with caplog.at_level(logging.DEBUG):
+        token = anon.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD}).json()["access_token"]
+        anon.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        anon.get("/api/v1/media-info", params={"url": "https://soundcloud.com/a/b?secret=1"})
+    text = caplog.text
+    assert '"path": "/api/v1/me"' in text and '"status": 200' in text
+    assert PASSWORD not in text and token not in text and "secret=1" not in text
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        ({"ENVIRONMENT": "production", "DATABASE_URL": "postgresql://db/x"}, "SECRET_KEY is required"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": "short", "DATABASE_URL": "postgresql://db/x"}, "at least 32"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40}, "postgresql://"),
+        ({"ENVIRONMENT": "staging"}, "ENVIRONMENT must be"),
+        ({"AUTH_RATE_PER_ADDRESS": "many"}, "whole number"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+    ],
+)
+def test_unsafe_configuration_is_refused(env: dict[str, str], reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason):
+        Settings.from_env(env)
+
+
+def test_configuration_is_read_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": "k" * 40,
+            "DATABASE_URL": "postgresql://u:p@db:5432/app",
+            "CORS_ORIGINS": "https://app.example, https://www.app.example/",
+            "TRUSTED_PROXIES": "10.0.0.1",
+            "AUTH_RATE_PER_ADDRESS": "5",
+            "AUTH_FAILURES_PER_ACCOUNT": "3",
+            "WEB_URL": "https://app.example/",
+            "SMTP_URL": "smtp://mail:25",
+        }
+    )
+    assert settings.cors_origins == ("https://app.example", "https://www.app.example")
+    assert settings.trusted_proxies == ("10.0.0.1",)
+    assert (settings.auth_rate_per_address, settings.auth_failures_per_account) == (5, 3)
+    assert settings.web_url == "https://app.example" and not settings.is_development
+    development = Settings.from_env({})
+    assert development.is_development and development.database_url == "sqlite:///howsmytrack.sqlite3"
+
+
+def test_production_process_refuses_to_start_with_a_one_line_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import application; application.app"],
+        env={"ENVIRONMENT": "production", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=str(__import__("pathlib").Path(__file__).parents[2]),
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "configuration error: SECRET_KEY is required when ENVIRONMENT=production"
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies(db: str, settings: Settings) -> None:
+    from dataclasses import replace
+
+    from web.app import build_app
+
+    app = build_app(replace(settings, auth_rate_per_address=2, trusted_proxies=("testclient",)))
+    with TestClient(app) as client:
+        body = {"email": "x@example.com", "password": "whatever1"}
+        for address in ("203.0.113.1", "203.0.113.1"):
+            assert client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": address}).status_code == 401
+        assert client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429
+        assert client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 401
