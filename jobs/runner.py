@@ -119,7 +119,12 @@ def job_main(job: str, doc: str, argv: list[str] | None, work: Callable[[Setting
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     init_database(settings.database_url, pool_size=2)
-    status, result = execute(job, lambda: work(settings))
+    try:
+        status, result = execute(job, lambda: work(settings))
+    except Exception as error:  # the run could not even be recorded: database unreachable, schema missing
+        log.exception("%s could not run", job)
+        print(f"{job}: failed: {type(error).__name__}: {error}")
+        return 1
     counts = " ".join(f"{key}={value}" for key, value in result.counts.items())
     print(f"{job}: {result.outcome}: {result.summary}" + (f" [{counts}]" if counts else ""))
     sys.stdout.flush()

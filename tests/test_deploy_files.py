@@ -1,0 +1,86 @@
+"""The container files and the crontab, checked with tools that need no Docker engine."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobs.__main__ import JOBS
+
+ROOT = Path(__file__).parents[1]
+CRON_LINE = re.compile(r"^(\d+) (\d+) \* \* \* (\w+) (.*)$")
+
+
+def run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_compose_file_is_valid_and_wires_the_three_services() -> None:
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose is missing: `make test` installs Debian's package"
+    result = run(compose, "-f", "docker-compose.dev.yml", "config", env={"PIP_INDEX_URL": "http://index.invalid/simple"})
+    assert result.returncode == 0, result.stderr
+    config = result.stdout
+    for expected in ("db:", "web:", "cron:", "image: postgres:15", "condition: service_healthy", "db-data:", "pg_isready"):
+        assert expected in config
+    assert "python -m db migrate" in config and "uvicorn application:app" in config
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = run(str(hadolint), "Dockerfile.dev")
+    assert result.returncode == 0, result.stdout + result.stderr
+    dockerfile = (ROOT / "Dockerfile.dev").read_text()
+    assert "FROM python:3.11-slim" in dockerfile and "pipenv install --deploy --system" in dockerfile
+    assert "USER 1000" in dockerfile and "cron" in dockerfile
+
+
+def crontab_entries() -> list[tuple[int, int, str, str]]:
+    entries = []
+    for line in (ROOT / "spotify.cronjob").read_text().splitlines():
+        match = CRON_LINE.match(line)
+        if match:
+            entries.append((int(match[1]), int(match[2]), match[3], match[4]))
+    return entries
+
+
+def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
+    text = (ROOT / "spotify.cronjob").read_text()
+    assert "CRON_TZ=UTC" in text
+    schedule = {re.search(r"python -m jobs (\w+)", command)[1]: (hour, minute) for minute, hour, _, command in crontab_entries()}  # type: ignore[index]
+    assert schedule == {"calculate_user_ratings": (2, 0), "send_group_reminders": (2, 15), "assign_groups": (2, 30)}
+    for _, _, user, command in crontab_entries():
+        assert user == "app"
+        assert command.startswith(". /app/.cron-env && ") and ">/proc/1/fd/1 2>/proc/1/fd/2" in command
+
+
+@pytest.mark.parametrize("job", sorted(JOBS))
+def test_crontab_commands_answer_help(job: str) -> None:
+    result = run(sys.executable, "-m", "jobs", job, "--help")
+    assert result.returncode == 0 and f"python -m jobs {job}" in result.stdout
+
+
+def test_jobs_cli_lists_runs_and_reports(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "ENVIRONMENT": "development"}
+    assert run(sys.executable, "-m", "db", "migrate", env=env).returncode == 0
+    listed = run(sys.executable, "-m", "jobs", "--list", env=env)
+    assert listed.stdout.split() == ["calculate_user_ratings", "send_group_reminders", "assign_groups"]
+    job = run(sys.executable, "-m", "jobs", "assign_groups", env=env)
+    assert job.returncode == 0
+    assert job.stdout.count("\n") == 1 and job.stdout.startswith("assign_groups: ok: 0 request(s) placed in 0 group(s)")
+    history = run(sys.executable, "-m", "jobs", "history", env=env)
+    assert history.returncode == 0 and "assign_groups" in history.stdout and " ok " in history.stdout
+    unknown = run(sys.executable, "-m", "jobs", "nope", env=env)
+    assert unknown.returncode == 2
+
+
+def test_a_failing_job_exits_non_zero(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}", "ENVIRONMENT": "development"}
+    result = run(sys.executable, "-m", "jobs", "calculate_user_ratings", env=env)
+    assert result.returncode == 1 and result.stdout.startswith("calculate_user_ratings: failed: ")
