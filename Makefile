@@ -41,6 +41,8 @@ test-deps: install
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
 
 test: test-deps
+	$(RUN) ruff check .
+	$(RUN) mypy
 	$(RUN) pytest $(PYTEST_ARGS)
 
 lint: install

@@ -79,7 +79,9 @@ class Mailer:
         url = urlparse(self.settings.smtp_url)
         host = url.hostname or "localhost"
         if url.scheme == "smtps":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, url.port or 465, timeout=10, context=ssl.create_default_context())
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, url.port or 465, timeout=10, context=ssl.create_default_context()
+            )
         elif url.scheme in ("smtp", "smtp+starttls"):
             smtp = smtplib.SMTP(host, url.port or 25, timeout=10)
             if url.scheme == "smtp+starttls":

@@ -9,11 +9,12 @@ from typing import Any
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
+from db import rate_limits
 from db.connection import database
 from db.errors import Conflict, InvalidCredentials, InvalidToken, NotAuthenticated, ValidationFailed
 from db.models import FeedbackRequest, FeedbackResponse, PasswordReset, Reply, RevokedToken, User, iso, utcnow
 from db.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
-from db import rate_limits
+from db.rows import first_dict
 
 EMAIL_TAKEN = "An account with this email already exists."
 ACCOUNT_FAILURE_WINDOW = 15 * 60
@@ -33,9 +34,8 @@ def _by_email(email: str) -> Any:
 
 def user_payload(user_id: int) -> dict[str, Any]:
     """The contract's `user`, notifications included, in one query."""
-    owed = (
-        FeedbackResponse.select(fn.COUNT(SQL("*")))
-        .where((FeedbackResponse.user == User.id) & FeedbackResponse.submitted_at.is_null())
+    owed = FeedbackResponse.select(fn.COUNT(SQL("*"))).where(
+        (FeedbackResponse.user == User.id) & FeedbackResponse.submitted_at.is_null()
     )
     theirs = Reply.alias("theirs")
     written = FeedbackResponse.alias("written")
@@ -52,13 +52,10 @@ def user_payload(user_id: int) -> dict[str, Any]:
         .join(received, on=(mine.response == received.id))
         .join(owned, on=(received.request == owned.id))
         .where(
-            (owned.user == User.id)
-            & received.rating.is_null(False)
-            & (mine.author != User.id)
-            & mine.read_at.is_null()
+            (owned.user == User.id) & received.rating.is_null(False) & (mine.author != User.id) & mine.read_at.is_null()
         )
     )
-    row = (
+    row = first_dict(
         User.select(
             User.id,
             User.email,
@@ -69,10 +66,7 @@ def user_payload(user_id: int) -> dict[str, Any]:
             owed.alias("owed"),
             unread_as_writer.alias("unread_w"),
             unread_as_owner.alias("unread_o"),
-        )
-        .where(User.id == user_id)
-        .dicts()
-        .get_or_none()
+        ).where(User.id == user_id)
     )
     if row is None:
         raise NotAuthenticated()
@@ -92,11 +86,10 @@ def user_payload(user_id: int) -> dict[str, Any]:
 def load_current_user(user_id: int, token_version: int, jti: str) -> CurrentUser:
     """The user a token names, if the token is still honoured (not revoked, not superseded)."""
     revoked = RevokedToken.select(SQL("1")).where(RevokedToken.jti == jti)
-    row = (
-        User.select(User.id, User.email, User.is_admin, User.token_version, fn.EXISTS(revoked).alias("revoked"))
-        .where(User.id == user_id)
-        .dicts()
-        .get_or_none()
+    row = first_dict(
+        User.select(User.id, User.email, User.is_admin, User.token_version, fn.EXISTS(revoked).alias("revoked")).where(
+            User.id == user_id
+        )
     )
     if row is None or row["revoked"] or row["token_version"] != token_version:
         raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")

@@ -56,7 +56,10 @@ def load_demo_data() -> str:
                     )
                 groups, _ = plan_groups(_candidates())
                 apply_plan(groups, utcnow())
-                return int(FeedbackRequest.get(FeedbackRequest.user == demo.id, FeedbackRequest.genre == genre).group_id)
+                mine = FeedbackRequest.select(FeedbackRequest.group).where(
+                    (FeedbackRequest.user == demo.id) & (FeedbackRequest.genre == genre)
+                )
+                return int(mine.scalar())
 
             # A finished electronic group: everyone wrote, the demo user rated and replied.
             electronic = group_round([(demo, "electronic"), *[(peer, "electronic") for peer in peers[:3]]])
@@ -74,12 +77,15 @@ def load_demo_data() -> str:
             )
             FeedbackResponse.update(rating=5, rated_at=utcnow()).where(FeedbackResponse.id == received[0].id).execute()
             Reply.create(response=received[0].id, author=demo.id, text="Thanks! Which part of the pad did you like?")
-            Reply.create(response=received[0].id, author=received[0].user_id, text="The filter sweep in the intro.")
+            Reply.create(response=received[0].id, author=received[0].user, text="The filter sweep in the intro.")
             # A fresh hip hop group where the demo user still owes feedback, so theirs stays locked.
             group_round([(demo, "hip_hop"), *[(peer, "hip_hop") for peer in peers[3:]]])
             # And a request waiting for tonight's grouping.
             FeedbackRequest.create(
-                user=demo, media_url=_track("demo-new-idea"), media_type="soundcloud", genre="pop",
+                user=demo,
+                media_url=_track("demo-new-idea"),
+                media_type="soundcloud",
+                genre="pop",
                 feedback_prompt="Is the chorus catchy enough?",
             )
     return "demo data added; " + _login()

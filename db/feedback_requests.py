@@ -12,6 +12,7 @@ from db.errors import Conflict, NotFound, ValidationFailed
 from db.media import ACCEPTED_FORMS, media_type
 from db.models import FeedbackRequest, utcnow
 from db.payloads import request_columns, request_payload
+from db.rows import dict_rows, first_dict
 
 MAX_FETCH_ATTEMPTS = 8
 FETCHABLE = {"soundcloud"}
@@ -42,7 +43,7 @@ def _check_conflicts(user_id: int, url: str | None, exclude_id: int | None = Non
 
 
 def _owned(user_id: int, request_id: int) -> Any:
-    row = _select().where((FeedbackRequest.id == request_id) & (FeedbackRequest.user == user_id)).dicts().first()
+    row = first_dict(_select().where((FeedbackRequest.id == request_id) & (FeedbackRequest.user == user_id)))
     if row is None:
         raise NotFound()
     return row
@@ -81,7 +82,9 @@ def list_requests(user_id: int, status: str | None, page: int, per_page: int) ->
     elif status == "assigned":
         query = query.where(FeedbackRequest.group.is_null(False))
     total = query.count()
-    rows = query.order_by(FeedbackRequest.created_at.desc(), FeedbackRequest.id.desc()).paginate(page, per_page).dicts()
+    rows = dict_rows(
+        query.order_by(FeedbackRequest.created_at.desc(), FeedbackRequest.id.desc()).paginate(page, per_page)
+    )
     return {"items": [request_payload(row) for row in rows], "page": page, "per_page": per_page, "total": total}
 
 
@@ -142,7 +145,7 @@ def due_track_fetches(request_ids: list[int]) -> list[tuple[int, str, str]]:
         & (FeedbackRequest.track_next_fetch_at <= utcnow())
         & (FeedbackRequest.track_fetch_attempts < MAX_FETCH_ATTEMPTS)
     )
-    return [(row.id, row.media_url, row.media_type) for row in rows]
+    return [(row.id, str(row.media_url), str(row.media_type)) for row in rows]
 
 
 def claim_track_fetch(request_id: int) -> bool:

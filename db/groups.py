@@ -12,6 +12,7 @@ from peewee import SQL, Case, fn
 from db.errors import NotFound
 from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Reply, iso
 from db.payloads import request_columns, request_payload, response_payload
+from db.rows import dict_rows, first_dict, tuple_rows
 
 Reviewed = FeedbackRequest.alias("reviewed")
 
@@ -34,9 +35,8 @@ def _member_counts(user_id: int, group_ids: list[int]) -> dict[int, tuple[int, i
         )
         .where(FeedbackRequest.group.in_(group_ids) & (FeedbackRequest.user != user_id))
         .group_by(FeedbackRequest.group)
-        .tuples()
     )
-    return {group_id: (int(tracked), int(trackless)) for group_id, tracked, trackless in rows}
+    return {group_id: (int(tracked), int(trackless)) for group_id, tracked, trackless in tuple_rows(rows)}
 
 
 def response_rows(condition: Any, viewer_id: int) -> list[dict[str, Any]]:
@@ -62,9 +62,8 @@ def response_rows(condition: Any, viewer_id: int) -> list[dict[str, Any]]:
         .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
         .where(condition)
         .order_by(FeedbackResponse.id)
-        .dicts()
     )
-    return list(query)
+    return dict_rows(query)
 
 
 def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
@@ -74,9 +73,7 @@ def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
         .where(FeedbackRequest.user == user_id)
     )
     total = mine.count()
-    groups = list(
-        mine.order_by(FeedbackGroup.created_at.desc(), FeedbackGroup.id.desc()).paginate(page, per_page).dicts()
-    )
+    groups = dict_rows(mine.order_by(FeedbackGroup.created_at.desc(), FeedbackGroup.id.desc()).paginate(page, per_page))
     ids = [group["id"] for group in groups]
     members = _member_counts(user_id, ids) if ids else {}
     reviews: dict[int, tuple[int, int]] = {}
@@ -84,26 +81,28 @@ def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
     if ids:
         reviews = {
             group_id: (int(total_), int(done))
-            for group_id, total_, done in FeedbackResponse.select(
-                FeedbackResponse.group,
-                fn.COUNT(FeedbackResponse.id),
-                _count_if(FeedbackResponse.submitted_at.is_null(False)),
+            for group_id, total_, done in tuple_rows(
+                FeedbackResponse.select(
+                    FeedbackResponse.group,
+                    fn.COUNT(FeedbackResponse.id),
+                    _count_if(FeedbackResponse.submitted_at.is_null(False)),
+                )
+                .where((FeedbackResponse.user == user_id) & FeedbackResponse.group.in_(ids))
+                .group_by(FeedbackResponse.group)
             )
-            .where((FeedbackResponse.user == user_id) & FeedbackResponse.group.in_(ids))
-            .group_by(FeedbackResponse.group)
-            .tuples()
         }
         received = {
             group_id: int(count)
-            for group_id, count in FeedbackResponse.select(FeedbackResponse.group, fn.COUNT(FeedbackResponse.id))
-            .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
-            .where(
-                (Reviewed.user == user_id)
-                & FeedbackResponse.group.in_(ids)
-                & FeedbackResponse.submitted_at.is_null(False)
+            for group_id, count in tuple_rows(
+                FeedbackResponse.select(FeedbackResponse.group, fn.COUNT(FeedbackResponse.id))
+                .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
+                .where(
+                    (Reviewed.user == user_id)
+                    & FeedbackResponse.group.in_(ids)
+                    & FeedbackResponse.submitted_at.is_null(False)
+                )
+                .group_by(FeedbackResponse.group)
             )
-            .group_by(FeedbackResponse.group)
-            .tuples()
         }
     items = []
     for group in groups:
@@ -126,7 +125,7 @@ def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
 
 
 def get_group(user_id: int, group_id: int) -> dict[str, Any]:
-    row = (
+    row = first_dict(
         FeedbackRequest.select(
             *request_columns(FeedbackRequest),
             FeedbackGroup.name.alias("group_name"),
@@ -135,8 +134,6 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
         )
         .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
         .where((FeedbackRequest.group == group_id) & (FeedbackRequest.user == user_id))
-        .dicts()
-        .first()
     )
     if row is None:
         raise NotFound()
@@ -158,10 +155,7 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
         "to_review": [response_payload(item, show_rating=False, show_replies=True) for item in to_review],
         "received_count": len(received),
         "received": (
-            [
-                response_payload(item, show_rating=True, show_replies=item["rating"] is not None)
-                for item in received
-            ]
+            [response_payload(item, show_rating=True, show_replies=item["rating"] is not None) for item in received]
             if unlocked
             else None
         ),

@@ -8,6 +8,7 @@ the others wait for it and then find nothing pending.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from peewee import Database, PostgresqlDatabase
 from playhouse.migrations import Runner
@@ -26,7 +27,7 @@ def _unpooled(db: Database) -> Database:
 
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; returns the names applied by this call."""
-    target = _unpooled(db)
+    target: Any = _unpooled(db)
     postgres = isinstance(target, PostgresqlDatabase)
     with target.connection_context():
         if postgres:

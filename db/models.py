@@ -13,6 +13,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    ModelSelect,
     SmallIntegerField,
     TextField,
 )
@@ -98,7 +99,7 @@ class FeedbackRequest(BaseModel):
     reminder_sent_at = DateTimeField(null=True)
 
     @classmethod
-    def unassigned(cls):  # type: ignore[no-untyped-def]
+    def unassigned(cls) -> ModelSelect[FeedbackRequest]:
         return cls.select().where(cls.group.is_null())
 
 

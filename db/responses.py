@@ -13,9 +13,10 @@ from typing import Any
 from db.accounts import CurrentUser
 from db.connection import database, is_postgres
 from db.errors import Conflict, Forbidden, NotFound
-from db.models import FeedbackRequest, FeedbackResponse, Reply, iso, utcnow
 from db.groups import response_rows
+from db.models import FeedbackRequest, FeedbackResponse, Reply, iso, utcnow
 from db.payloads import response_payload
+from db.rows import dict_rows, first_dict
 
 Reviewed = FeedbackRequest.alias("reviewed")
 MAX_MARK = 1000
@@ -33,7 +34,7 @@ class Role:
 
 
 def _role(user_id: int, response_id: int) -> Role:
-    row = (
+    row = first_dict(
         FeedbackResponse.select(
             FeedbackResponse.id,
             FeedbackResponse.user,
@@ -45,8 +46,6 @@ def _role(user_id: int, response_id: int) -> Role:
         )
         .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
         .where(FeedbackResponse.id == response_id)
-        .dicts()
-        .first()
     )
     if row is None or user_id not in (row["user"], row["owner_id"]):
         raise NotFound()
@@ -134,11 +133,10 @@ def _reply_payload(reply: dict[str, Any], user_id: int) -> dict[str, Any]:
 
 
 def _thread(response_id: int) -> list[dict[str, Any]]:
-    return list(
+    return dict_rows(
         Reply.select(Reply.id, Reply.author, Reply.text, Reply.allow_replies, Reply.created_at, Reply.read_at)
         .where(Reply.response == response_id)
         .order_by(Reply.created_at, Reply.id)
-        .dicts()
     )
 
 
@@ -160,7 +158,9 @@ def create_reply(user: CurrentUser, response_id: int, text: str, allow_replies: 
         role = _thread_role(user.id, response_id)
         if is_postgres():
             # Lock the response row so two replies cannot both pass the "still open" check.
-            FeedbackResponse.select(FeedbackResponse.id).where(FeedbackResponse.id == response_id).for_update().execute()
+            FeedbackResponse.select(FeedbackResponse.id).where(
+                FeedbackResponse.id == response_id
+            ).for_update().execute()
         if not _open(role, _thread(response_id)):
             raise Conflict("replies_closed", "This conversation is closed to further replies.")
         reply = Reply.create(response=response_id, author=user.id, text=text, allow_replies=allow_replies)
@@ -199,4 +199,3 @@ def mark_read(user: CurrentUser, reply_ids: list[int]) -> int:
             )
             .execute()
         )
-

@@ -19,6 +19,7 @@ from application import Settings
 from db.connection import database, is_postgres
 from db.genres import label
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, FeedbackResponse, User, utcnow
+from db.rows import tuple_rows
 from jobs import emails
 from jobs.runner import JobResult, batched, job_main, job_transaction
 
@@ -122,11 +123,10 @@ def _candidates() -> list[Candidate]:
         )
         .join(User, on=(FeedbackRequest.user == User.id))
         .where(FeedbackRequest.group.is_null())
-        .tuples()
     )
     return [
         Candidate(id, user_id, bool(tracked), genre or "no_genre", created_at, rating)
-        for id, user_id, tracked, genre, created_at, rating in rows
+        for id, user_id, tracked, genre, created_at, rating in tuple_rows(rows)
     ]
 
 
@@ -175,9 +175,9 @@ def apply_plan(groups: list[PlannedGroup], now: datetime) -> dict[str, int]:
         FeedbackResponse.insert_many(chunk).execute()
     emails_queued = 0
     for chunk in batched(ids, BATCH):
-        wanted = FeedbackRequest.select(
-            FeedbackRequest.user, FeedbackRequest.id, emails.GROUPED, now
-        ).where(FeedbackRequest.group.in_(chunk) & (FeedbackRequest.email_when_grouped == True))  # noqa: E712
+        wanted = FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, emails.GROUPED, now).where(
+            FeedbackRequest.group.in_(chunk) & FeedbackRequest.email_when_grouped
+        )
         emails_queued += _insert_outbox(wanted)
     return {
         "groups": len(groups),

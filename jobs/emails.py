@@ -13,6 +13,7 @@ from typing import Any
 from application import Settings
 from db.connection import database
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
+from db.rows import dict_rows
 from jobs.runner import batched
 from mail import Mailer, Message
 
@@ -40,7 +41,7 @@ def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:
 
 
 def _pending(kind: str, after_id: int) -> list[dict[str, Any]]:
-    return list(
+    return dict_rows(
         EmailOutbox.select(
             EmailOutbox.id,
             User.email,
@@ -59,7 +60,6 @@ def _pending(kind: str, after_id: int) -> list[dict[str, Any]]:
         )
         .order_by(EmailOutbox.id)
         .limit(BATCH)
-        .dicts()
     )
 
 

@@ -11,7 +11,6 @@ one transaction (so never twice); sending follows the commit and retries on the 
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Any
 
 from peewee import fn
@@ -38,8 +37,8 @@ def _due(now: dt.datetime) -> Any:
         .where(
             (FeedbackGroup.created_at < now - GROUP_AGE)
             & FeedbackRequest.reminder_sent_at.is_null()
-            & (FeedbackRequest.email_when_grouped == True)  # noqa: E712
-            & (User.send_reminder_emails == True)  # noqa: E712
+            & FeedbackRequest.email_when_grouped
+            & User.send_reminder_emails
             & fn.EXISTS(owes)
         )
     )

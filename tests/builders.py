@@ -63,7 +63,9 @@ class GroupFixture:
             )
 
 
-def make_group(n: int = 4, trackless: int = 0, genre: str = "electronic", users: list[User] | None = None) -> GroupFixture:
+def make_group(
+    n: int = 4, trackless: int = 0, genre: str = "electronic", users: list[User] | None = None
+) -> GroupFixture:
     """A group of `n` members with tracks plus `trackless` without, and the responses they owe."""
     members = users or [make_user() for _ in range(n + trackless)]
     with database.connection_context(), database.atomic():

@@ -15,12 +15,12 @@ import pytest
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
-from application import Settings  # noqa: E402
-from db.connection import database, init_database, is_postgres  # noqa: E402
-from db.migrate import migrate  # noqa: E402
-from db.models import ALL_MODELS  # noqa: E402
-from tests.pg import TestPostgres  # noqa: E402
-from tests.smtp import SmtpSink  # noqa: E402
+from application import Settings
+from db.connection import database, init_database, is_postgres
+from db.migrate import migrate
+from db.models import ALL_MODELS
+from tests.pg import TestPostgres
+from tests.smtp import SmtpSink
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -55,9 +55,7 @@ def truncate_all() -> None:
     with database.connection_context():
         tables = [model._meta.table_name for model in ALL_MODELS]
         if is_postgres():
-            database.execute_sql(
-                "TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"
-            )
+            database.execute_sql("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE")
         else:
             with database.atomic():
                 for name in reversed(tables):

@@ -5,6 +5,7 @@ As root (CI here) the cluster runs as the `postgres` user, since PostgreSQL refu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -58,14 +59,18 @@ class TestPostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def init(self) -> None:
-        self._run(find_binary("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            find_binary("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"
+        )
 
     def start(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
-        self._run(find_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self._run(
+            find_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -89,8 +94,6 @@ class TestPostgres:
         return self.url(name)
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

@@ -18,16 +18,28 @@ CRON_LINE = re.compile(r"^(\d+) (\d+) \* \* \* (\w+) (.*)$")
 
 
 def run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
+    )
 
 
 def test_compose_file_is_valid_and_wires_the_three_services() -> None:
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose is missing: `make test` installs Debian's package"
-    result = run(compose, "-f", "docker-compose.dev.yml", "config", env={"PIP_INDEX_URL": "http://index.invalid/simple"})
+    result = run(
+        compose, "-f", "docker-compose.dev.yml", "config", env={"PIP_INDEX_URL": "http://index.invalid/simple"}
+    )
     assert result.returncode == 0, result.stderr
     config = result.stdout
-    for expected in ("db:", "web:", "cron:", "image: postgres:15", "condition: service_healthy", "db-data:", "pg_isready"):
+    for expected in (
+        "db:",
+        "web:",
+        "cron:",
+        "image: postgres:15",
+        "condition: service_healthy",
+        "db-data:",
+        "pg_isready",
+    ):
         assert expected in config
     assert "python -m db migrate" in config and "uvicorn application:app" in config
 
@@ -53,7 +65,9 @@ def crontab_entries() -> list[tuple[int, int, str, str]]:
 def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
     text = (ROOT / "spotify.cronjob").read_text()
     assert "CRON_TZ=UTC" in text
-    schedule = {re.search(r"python -m jobs (\w+)", command)[1]: (hour, minute) for minute, hour, _, command in crontab_entries()}  # type: ignore[index]
+    schedule = {
+        re.search(r"python -m jobs (\w+)", command)[1]: (hour, minute) for minute, hour, _, command in crontab_entries()
+    }  # type: ignore[index]
     assert schedule == {"calculate_user_ratings": (2, 0), "send_group_reminders": (2, 15), "assign_groups": (2, 30)}
     for _, _, user, command in crontab_entries():
         assert user == "app"

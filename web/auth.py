@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from typing import Any
 
 from anyio import to_thread
 from starlette.background import BackgroundTask
@@ -16,7 +17,7 @@ from db import accounts, rate_limits
 from db.connection import run_in_db
 from db.errors import NotAuthenticated
 from db.passwords import hash_password
-from mail import MailError, Mailer, Message
+from mail import Mailer, MailError, Message
 from web.bodies import parse_body
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import (
@@ -27,7 +28,7 @@ from web.schemas import (
     TokenOut,
     UserEnvelope,
 )
-from web.session import claims_of, client_address, clear_session_cookie, set_session_cookie, settings_of
+from web.session import claims_of, clear_session_cookie, client_address, set_session_cookie, settings_of
 from web.tokens import issue_token
 
 log = logging.getLogger("howsmytrack.auth")
@@ -40,7 +41,7 @@ async def _limit_address(request: Request) -> None:
     await run_in_db(rate_limits.limit_attempt, key, settings.auth_rate_per_address, ADDRESS_WINDOW)
 
 
-def _signed_in(request: Request, user: dict, status: int = 200) -> Response:
+def _signed_in(request: Request, user: dict[str, Any], status: int = 200) -> Response:
     settings = settings_of(request)
     token, _ = issue_token(settings, user["id"], user.pop("token_version", 0))
     response = json_response({"user": user}, status)
@@ -56,7 +57,7 @@ async def register(request: Request) -> Response:
     return _signed_in(request, user, 201)
 
 
-async def _authenticate(request: Request) -> dict:
+async def _authenticate(request: Request) -> dict[str, Any]:
     await _limit_address(request)
     body = await parse_body(request, Credentials)
     failures = settings_of(request).auth_failures_per_account
@@ -88,7 +89,7 @@ async def refresh(request: Request) -> Response:
     return response
 
 
-def _refresh(user_id: int, version: int, jti: str, expires_at: int) -> dict:
+def _refresh(user_id: int, version: int, jti: str, expires_at: int) -> dict[str, Any]:
     accounts.load_current_user(user_id, version, jti)
     # The old token is spent: a refresh hands over the session, it does not fork it.
     accounts.revoke_token(jti, expires_at)
@@ -149,11 +150,70 @@ async def confirm_password_reset(request: Request) -> Response:
 
 TAG = "auth"
 routes = [
-    api("/auth/register", register, "POST", RouteDoc("Create an account and sign in", TAG, Registration, response=UserEnvelope, status=201, auth=False, errors=(409, 422, 429))),
-    api("/auth/login", login, "POST", RouteDoc("Sign in (sets the JWT cookie)", TAG, Credentials, response=UserEnvelope, auth=False, errors=(401, 422, 429))),
-    api("/auth/token", create_token, "POST", RouteDoc("Get a bearer token for API clients", TAG, Credentials, response=TokenOut, auth=False, errors=(401, 422, 429))),
-    api("/auth/refresh", refresh, "POST", RouteDoc("Renew the session cookie", TAG, response=UserEnvelope, errors=(401,))),
-    api("/auth/logout", logout, "POST", RouteDoc("Sign out; the token is refused from then on", TAG, status=204, errors=(401,))),
-    api("/auth/password-reset", start_password_reset, "POST", RouteDoc("Email a password reset link", TAG, PasswordResetStart, status=202, auth=False, errors=(422, 429))),
-    api("/auth/password-reset/confirm", confirm_password_reset, "POST", RouteDoc("Set a new password with a reset token", TAG, PasswordResetConfirm, status=204, auth=False, errors=(400, 422))),
+    api(
+        "/auth/register",
+        register,
+        "POST",
+        RouteDoc(
+            "Create an account and sign in",
+            TAG,
+            Registration,
+            response=UserEnvelope,
+            status=201,
+            auth=False,
+            errors=(409, 422, 429),
+        ),
+    ),
+    api(
+        "/auth/login",
+        login,
+        "POST",
+        RouteDoc(
+            "Sign in (sets the JWT cookie)", TAG, Credentials, response=UserEnvelope, auth=False, errors=(401, 422, 429)
+        ),
+    ),
+    api(
+        "/auth/token",
+        create_token,
+        "POST",
+        RouteDoc(
+            "Get a bearer token for API clients",
+            TAG,
+            Credentials,
+            response=TokenOut,
+            auth=False,
+            errors=(401, 422, 429),
+        ),
+    ),
+    api(
+        "/auth/refresh",
+        refresh,
+        "POST",
+        RouteDoc("Renew the session cookie", TAG, response=UserEnvelope, errors=(401,)),
+    ),
+    api(
+        "/auth/logout",
+        logout,
+        "POST",
+        RouteDoc("Sign out; the token is refused from then on", TAG, status=204, errors=(401,)),
+    ),
+    api(
+        "/auth/password-reset",
+        start_password_reset,
+        "POST",
+        RouteDoc("Email a password reset link", TAG, PasswordResetStart, status=202, auth=False, errors=(422, 429)),
+    ),
+    api(
+        "/auth/password-reset/confirm",
+        confirm_password_reset,
+        "POST",
+        RouteDoc(
+            "Set a new password with a reset token",
+            TAG,
+            PasswordResetConfirm,
+            status=204,
+            auth=False,
+            errors=(400, 422),
+        ),
+    ),
 ]

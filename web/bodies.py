@@ -57,7 +57,7 @@ async def parse_body(request: Request, schema: type[M]) -> M:
 
 def parse_query(request: Request, schema: type[M]) -> M:
     params = request.query_params
-    data = {key: params.get(key) for key in params.keys()}
+    data = {key: params.get(key) for key in params}
     if len(params.multi_items()) != len(data):
         repeated = sorted({key for key, _ in params.multi_items() if len(params.getlist(key)) > 1})
         raise ValidationFailed({key: "give this parameter once" for key in repeated})

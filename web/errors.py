@@ -57,7 +57,7 @@ async def http_problem(request: Request, exc: Exception) -> Response:
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code, message = HTTP_CODES.get(exc.status_code, ("error", exc.detail or "Request failed."))
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    return error_response(exc.status_code, code, message, headers=dict(exc.headers) if exc.headers else None)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:

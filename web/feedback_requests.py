@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,7 +26,7 @@ from web.session import with_user
 from web.track_metadata import refresh_tracks
 
 
-def _with_track_refresh(request: Request, response: Response, payloads: list[dict]) -> Response:
+def _with_track_refresh(request: Request, response: Response, payloads: list[dict[str, Any]]) -> Response:
     waiting = [payload["id"] for payload in payloads if payload["track"] is None and payload["media_url"]]
     if waiting:
         response.background = BackgroundTask(refresh_tracks, request.app.state, waiting)
@@ -80,10 +82,50 @@ GENRE_LIST = {"type": "array", "items": {"$ref": "#/components/schemas/Genre"}}
 ONE = "/feedback-requests/{request_id:int}"
 routes = [
     api("/genres", list_genres, "GET", RouteDoc("The genres a request can name", TAG, response=GENRE_LIST, auth=False)),
-    api("/media-info", get_media_info, "GET", RouteDoc("Check a track link", TAG, query=MediaInfoQuery, response=MediaInfo, auth=False)),
-    api("/feedback-requests", create_request, "POST", RouteDoc("Ask for feedback on a track (or none)", TAG, FeedbackRequestCreate, response=RequestEnvelope, status=201, errors=(409, 422))),
-    api("/feedback-requests", list_requests, "GET", RouteDoc("The caller's requests, newest first", TAG, query=FeedbackRequestFilter, response=RequestPage)),
-    api(ONE, get_request, "GET", RouteDoc("One of the caller's requests", TAG, response=RequestEnvelope, errors=(404,))),
-    api(ONE, update_request, "PATCH", RouteDoc("Edit a request while it waits for a group", TAG, FeedbackRequestUpdate, response=RequestEnvelope, errors=(404, 409))),
-    api(ONE, delete_request, "DELETE", RouteDoc("Withdraw a request while it waits for a group", TAG, status=204, errors=(404, 409))),
+    api(
+        "/media-info",
+        get_media_info,
+        "GET",
+        RouteDoc("Check a track link", TAG, query=MediaInfoQuery, response=MediaInfo, auth=False),
+    ),
+    api(
+        "/feedback-requests",
+        create_request,
+        "POST",
+        RouteDoc(
+            "Ask for feedback on a track (or none)",
+            TAG,
+            FeedbackRequestCreate,
+            response=RequestEnvelope,
+            status=201,
+            errors=(409, 422),
+        ),
+    ),
+    api(
+        "/feedback-requests",
+        list_requests,
+        "GET",
+        RouteDoc("The caller's requests, newest first", TAG, query=FeedbackRequestFilter, response=RequestPage),
+    ),
+    api(
+        ONE, get_request, "GET", RouteDoc("One of the caller's requests", TAG, response=RequestEnvelope, errors=(404,))
+    ),
+    api(
+        ONE,
+        update_request,
+        "PATCH",
+        RouteDoc(
+            "Edit a request while it waits for a group",
+            TAG,
+            FeedbackRequestUpdate,
+            response=RequestEnvelope,
+            errors=(404, 409),
+        ),
+    ),
+    api(
+        ONE,
+        delete_request,
+        "DELETE",
+        RouteDoc("Withdraw a request while it waits for a group", TAG, status=204, errors=(404, 409)),
+    ),
 ]

@@ -26,7 +26,12 @@ async def get_group(request: Request) -> Response:
 
 TAG = "groups"
 routes = [
-    api("/groups", list_groups, "GET", RouteDoc("The caller's groups, newest first", TAG, query=Page, response=GroupPage)),
+    api(
+        "/groups",
+        list_groups,
+        "GET",
+        RouteDoc("The caller's groups, newest first", TAG, query=Page, response=GroupPage),
+    ),
     api(
         "/groups/{group_id:int}",
         get_group,

@@ -43,6 +43,16 @@ def _change_password(user: accounts.CurrentUser, current: str, new: str) -> tupl
 TAG = "account"
 routes = [
     api("/me", get_me, "GET", RouteDoc("The signed-in user", TAG, response=UserEnvelope)),
-    api("/me", update_me, "PATCH", RouteDoc("Change email or reminder setting", TAG, MeUpdate, response=UserEnvelope, errors=(409, 422))),
-    api("/me/password", change_password, "PUT", RouteDoc("Change password; other sessions end", TAG, PasswordChange, status=204, errors=(422,))),
+    api(
+        "/me",
+        update_me,
+        "PATCH",
+        RouteDoc("Change email or reminder setting", TAG, MeUpdate, response=UserEnvelope, errors=(409, 422)),
+    ),
+    api(
+        "/me/password",
+        change_password,
+        "PUT",
+        RouteDoc("Change password; other sessions end", TAG, PasswordChange, status=204, errors=(422,)),
+    ),
 ]

@@ -53,9 +53,42 @@ async def mark_replies_read(request: Request) -> Response:
 TAG = "feedback"
 ONE = "/responses/{response_id:int}"
 routes = [
-    api(ONE, submit_response, "PUT", RouteDoc("Submit feedback you owe", TAG, ResponseSubmit, response=ResponseEnvelope, errors=(403, 404, 409, 422))),
-    api(ONE + "/rating", rate_response, "PUT", RouteDoc("Rate feedback on your track (1-5, once)", TAG, RatingSubmit, response=ResponseEnvelope, errors=(403, 404, 409, 422))),
-    api(ONE + "/replies", list_replies, "GET", RouteDoc("The reply thread on a response", TAG, response=ReplyThread, errors=(404,))),
-    api(ONE + "/replies", create_reply, "POST", RouteDoc("Reply on a response", TAG, ReplyCreate, response=ReplyEnvelope, status=201, errors=(404, 409, 422))),
-    api("/replies/read", mark_replies_read, "POST", RouteDoc("Mark the other person's replies read", TAG, MarkRead, response=Marked)),
+    api(
+        ONE,
+        submit_response,
+        "PUT",
+        RouteDoc(
+            "Submit feedback you owe", TAG, ResponseSubmit, response=ResponseEnvelope, errors=(403, 404, 409, 422)
+        ),
+    ),
+    api(
+        ONE + "/rating",
+        rate_response,
+        "PUT",
+        RouteDoc(
+            "Rate feedback on your track (1-5, once)",
+            TAG,
+            RatingSubmit,
+            response=ResponseEnvelope,
+            errors=(403, 404, 409, 422),
+        ),
+    ),
+    api(
+        ONE + "/replies",
+        list_replies,
+        "GET",
+        RouteDoc("The reply thread on a response", TAG, response=ReplyThread, errors=(404,)),
+    ),
+    api(
+        ONE + "/replies",
+        create_reply,
+        "POST",
+        RouteDoc("Reply on a response", TAG, ReplyCreate, response=ReplyEnvelope, status=201, errors=(404, 409, 422)),
+    ),
+    api(
+        "/replies/read",
+        mark_replies_read,
+        "POST",
+        RouteDoc("Mark the other person's replies read", TAG, MarkRead, response=Marked),
+    ),
 ]

@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from db.errors import ValidationFailed
-from db.genres import DEFAULT_GENRE, GENRES
+from db.genres import GENRES
 from db.media import MAX_URL_LENGTH
 from db.passwords import MAX_LENGTH, password_problem
 
@@ -84,7 +84,7 @@ class PasswordChange(Body):
 
 class FeedbackRequestCreate(Body):
     media_url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
-    genre: GenreKey = DEFAULT_GENRE
+    genre: GenreKey = "no_genre"
     feedback_prompt: str = Field(default="", max_length=MAX_PROMPT)
     email_when_grouped: bool = False
 

@@ -33,7 +33,9 @@ class BadToken(Exception):
     pass
 
 
-def issue_token(settings: Settings, user_id: int, version: int, session_started_at: int | None = None) -> tuple[str, Claims]:
+def issue_token(
+    settings: Settings, user_id: int, version: int, session_started_at: int | None = None
+) -> tuple[str, Claims]:
     now = int(time.time())
     claims = Claims(
         user_id=user_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from starlette.datastructures import State
@@ -30,7 +30,7 @@ class FetchFailed(Exception):
     pass
 
 
-async def _get_json(client: httpx.AsyncClient, endpoint: str, params: dict[str, str]) -> dict:
+async def _get_json(client: httpx.AsyncClient, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
     async with client.stream("GET", endpoint, params=params, follow_redirects=False, timeout=TIMEOUT) as response:
         if response.status_code != 200:
             raise FetchFailed(f"status {response.status_code}")
@@ -48,7 +48,7 @@ async def _get_json(client: httpx.AsyncClient, endpoint: str, params: dict[str, 
     return document
 
 
-def _text(document: dict, key: str, limit: int) -> str | None:
+def _text(document: dict[str, Any], key: str, limit: int) -> str | None:
     value = document.get(key)
     return value[:limit] if isinstance(value, str) else None
 

@@ -54,7 +54,13 @@ def test_a_run_killed_half_way_leaves_the_database_as_before(pg_settings: Settin
     # Hold the outbox so the job blocks after writing groups, memberships and responses.
     cursor.execute("LOCK TABLE email_outbox IN EXCLUSIVE MODE")
     env = {**os.environ, "DATABASE_URL": pg_settings.database_url, "ENVIRONMENT": "development"}
-    job = subprocess.Popen([sys.executable, "-m", "jobs", "assign_groups"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = subprocess.Popen(
+        [sys.executable, "-m", "jobs", "assign_groups"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -12,16 +12,39 @@ T0 = dt.datetime(2026, 1, 1)
 _ids = iter(range(1, 10_000))
 
 
-def request(genre: str = "electronic", rating: float | None = None, tracked: bool = True, minutes: int = 0) -> Candidate:
+def request(
+    genre: str = "electronic", rating: float | None = None, tracked: bool = True, minutes: int = 0
+) -> Candidate:
     number = next(_ids)
     return Candidate(number, 1000 + number, tracked, genre, T0 + dt.timedelta(minutes=minutes), rating)
 
 
 EXPECTED = {
-    1: [], 2: [2], 3: [3], 4: [4], 5: [5], 6: [3, 3], 7: [4, 3], 8: [4, 4], 9: [3, 3, 3], 10: [4, 3, 3],
-    11: [4, 4, 3], 12: [4, 4, 4], 13: [4, 3, 3, 3], 14: [4, 4, 3, 3], 15: [4, 4, 4, 3], 16: [4, 4, 4, 4],
-    17: [4, 4, 3, 3, 3], 18: [4, 4, 4, 3, 3], 19: [4, 4, 4, 4, 3], 20: [4, 4, 4, 4, 4],
-    21: [4, 4, 4, 3, 3, 3], 22: [4, 4, 4, 4, 3, 3], 23: [4, 4, 4, 4, 4, 3], 24: [4] * 6, 25: [4, 4, 4, 4, 3, 3, 3],
+    1: [],
+    2: [2],
+    3: [3],
+    4: [4],
+    5: [5],
+    6: [3, 3],
+    7: [4, 3],
+    8: [4, 4],
+    9: [3, 3, 3],
+    10: [4, 3, 3],
+    11: [4, 4, 3],
+    12: [4, 4, 4],
+    13: [4, 3, 3, 3],
+    14: [4, 4, 3, 3],
+    15: [4, 4, 4, 3],
+    16: [4, 4, 4, 4],
+    17: [4, 4, 3, 3, 3],
+    18: [4, 4, 4, 3, 3],
+    19: [4, 4, 4, 4, 3],
+    20: [4, 4, 4, 4, 4],
+    21: [4, 4, 4, 3, 3, 3],
+    22: [4, 4, 4, 4, 3, 3],
+    23: [4, 4, 4, 4, 4, 3],
+    24: [4] * 6,
+    25: [4, 4, 4, 4, 3, 3, 3],
 }
 
 
@@ -54,14 +77,17 @@ def test_big_genres_stay_apart_and_small_ones_merge() -> None:
 
 
 def test_unknown_genres_are_grouped_not_fatal() -> None:
-    groups, problems = plan_groups([request("polka"), request("polka"), request("polka")])
+    groups, _problems = plan_groups([request("polka"), request("polka"), request("polka")])
     assert len(groups) == 1 and groups[0].name(3) == "Feedback Group #3 - Polka"
 
 
 def test_rating_order_puts_similar_ratings_together() -> None:
     ratings = [1.0, 5.0, 2.0, 4.8, 1.2, 4.9, 2.1, 5.0]
     groups, _ = plan_groups([request(rating=rating) for rating in ratings])
-    assert [sorted(c.rating or 0 for c in group.tracked) for group in groups] == [[4.8, 4.9, 5.0, 5.0], [1.0, 1.2, 2.0, 2.1]]
+    assert [sorted(c.rating or 0 for c in group.tracked) for group in groups] == [
+        [4.8, 4.9, 5.0, 5.0],
+        [1.0, 1.2, 2.0, 2.1],
+    ]
 
 
 def test_ties_break_by_age_then_id_and_no_rating_counts_as_zero() -> None:

@@ -21,11 +21,21 @@ def rated_responses(writer: User, ratings: list[int | None], submitted: bool = T
         for index, rating in enumerate(ratings):
             owner = User.create(email=f"owner-{writer.id}-{index}@example.com", password_hash="x")
             group = FeedbackGroup.create(name="g", genres="pop")
-            request = FeedbackRequest.create(user=owner, media_url=f"https://soundcloud.com/o{writer.id}/t{index}", media_type="soundcloud", genre="pop", group=group)
+            request = FeedbackRequest.create(
+                user=owner,
+                media_url=f"https://soundcloud.com/o{writer.id}/t{index}",
+                media_type="soundcloud",
+                genre="pop",
+                group=group,
+            )
             FeedbackResponse.create(
-                request=request, user=writer, group=group, feedback="f",
+                request=request,
+                user=writer,
+                group=group,
+                feedback="f",
                 submitted_at=base + dt.timedelta(days=index) if submitted else None,
-                rating=rating, rated_at=utcnow() if rating else None,
+                rating=rating,
+                rated_at=utcnow() if rating else None,
             )
 
 
@@ -67,7 +77,9 @@ def test_ratings_rerun_changes_nothing(db: str) -> None:
 
 def _age(group_id: int, hours: float) -> None:
     with database.connection_context():
-        FeedbackGroup.update(created_at=utcnow() - dt.timedelta(hours=hours)).where(FeedbackGroup.id == group_id).execute()
+        FeedbackGroup.update(created_at=utcnow() - dt.timedelta(hours=hours)).where(
+            FeedbackGroup.id == group_id
+        ).execute()
 
 
 def _ask_for_email(*request_ids: int) -> None:
@@ -77,7 +89,7 @@ def _ask_for_email(*request_ids: int) -> None:
 
 def test_reminders_go_once_to_members_who_still_owe_feedback(db: str, mail_settings: Settings, smtp: SmtpSink) -> None:
     group = make_group(n=4)
-    owes, done, no_reminders, no_email = group.users
+    owes, done, no_reminders, _no_email = group.users
     _ask_for_email(*(group.requests[u.id].id for u in (owes, done, no_reminders)))
     with database.connection_context():
         FeedbackResponse.update(submitted_at=utcnow(), feedback="x").where(FeedbackResponse.user == done.id).execute()

@@ -68,7 +68,11 @@ def test_register_refuses_invalid_emails(client: TestClient, email: str) -> None
 
 def test_register_ignores_an_invalid_token(client: TestClient) -> None:
     client.cookies.set("JWT", "garbage")
-    response = client.post(REGISTER, json={"email": "ada@example.com", "password": "a fine passphrase"}, headers={"Authorization": "Bearer nonsense"})
+    response = client.post(
+        REGISTER,
+        json={"email": "ada@example.com", "password": "a fine passphrase"},
+        headers={"Authorization": "Bearer nonsense"},
+    )
     assert response.status_code == 201
 
 
@@ -93,7 +97,9 @@ def test_login_attempts_are_limited_per_address(db: str, settings: Settings) -> 
     app = build_app(replace(settings, auth_rate_per_address=3))
     make_user("ada@example.com")
     with TestClient(app) as client:
-        codes = [client.post(LOGIN, json={"email": "ada@example.com", "password": "wrong one"}).status_code for _ in range(4)]
+        codes = [
+            client.post(LOGIN, json={"email": "ada@example.com", "password": "wrong one"}).status_code for _ in range(4)
+        ]
         assert codes == [401, 401, 401, 429]
         limited = client.post(LOGIN, json={"email": "ada@example.com", "password": PASSWORD})
         assert limited.status_code == 429
@@ -141,7 +147,16 @@ def _forge(settings: Settings, payload: dict, header: dict) -> str:
 def test_tokens_with_alg_none_bad_signature_or_expired_are_refused(anon: TestClient, settings: Settings) -> None:
     user = make_user()
     now = int(time.time())
-    claims = {"sub": str(user.id), "jti": "x", "ver": 0, "iat": now, "exp": now + 60, "orig_iat": now, "iss": "howsmytrack", "aud": AUDIENCE}
+    claims = {
+        "sub": str(user.id),
+        "jti": "x",
+        "ver": 0,
+        "iat": now,
+        "exp": now + 60,
+        "orig_iat": now,
+        "iss": "howsmytrack",
+        "aud": AUDIENCE,
+    }
     unsigned = _forge(settings, claims, {"alg": "none", "typ": "JWT"})
     wrong_key = jwt.encode(claims, "another-secret-that-is-long-enough-0123456789", algorithm="HS256")
     expired = jwt.encode(claims | {"exp": now - 10, "iat": now - 100}, settings.secret_key, algorithm="HS256")
@@ -187,14 +202,22 @@ def test_refresh_past_the_refresh_window_is_refused(anon: TestClient, settings: 
     assert response.status_code == 401
 
 
-def test_password_change_ends_other_sessions_and_keeps_this_one(client: TestClient, anon: TestClient, settings: Settings) -> None:
+def test_password_change_ends_other_sessions_and_keeps_this_one(
+    client: TestClient, anon: TestClient, settings: Settings
+) -> None:
     register(client, "ada@example.com", "a fine passphrase")
-    other_session = anon.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": "a fine passphrase"}).json()["access_token"]
-    wrong = client.put("/api/v1/me/password", json={"current_password": "nope nope", "new_password": "brand new phrase"})
+    other_session = anon.post(
+        "/api/v1/auth/token", json={"email": "ada@example.com", "password": "a fine passphrase"}
+    ).json()["access_token"]
+    wrong = client.put(
+        "/api/v1/me/password", json={"current_password": "nope nope", "new_password": "brand new phrase"}
+    )
     assert wrong.status_code == 422 and "current_password" in wrong.json()["error"]["fields"]
     weak = client.put("/api/v1/me/password", json={"current_password": "a fine passphrase", "new_password": "12345678"})
     assert weak.status_code == 422 and "new_password" in weak.json()["error"]["fields"]
-    response = client.put("/api/v1/me/password", json={"current_password": "a fine passphrase", "new_password": "brand new phrase"})
+    response = client.put(
+        "/api/v1/me/password", json={"current_password": "a fine passphrase", "new_password": "brand new phrase"}
+    )
     assert response.status_code == 204
     assert anon.get("/api/v1/me", headers={"Authorization": f"Bearer {other_session}"}).status_code == 401
     assert client.get("/api/v1/me").status_code == 200
@@ -233,7 +256,11 @@ def test_cookie_requests_from_a_foreign_origin_are_refused(client: TestClient, s
 
 def test_bearer_requests_are_not_subject_to_csrf_checks(anon: TestClient, settings: Settings) -> None:
     user = make_user()
-    response = anon.patch("/api/v1/me", json={"send_reminder_emails": False}, headers={**bearer(settings, user), "Origin": "https://evil.example"})
+    response = anon.patch(
+        "/api/v1/me",
+        json={"send_reminder_emails": False},
+        headers={**bearer(settings, user), "Origin": "https://evil.example"},
+    )
     assert response.status_code == 200
 
 
@@ -246,7 +273,9 @@ def test_allowed_cors_origin_may_use_the_cookie(db: str, settings: Settings) -> 
         )
         assert preflight.headers["access-control-allow-origin"] == "https://app.example"
         assert preflight.headers["access-control-allow-credentials"] == "true"
-        foreign = client.options("/api/v1/me", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PATCH"})
+        foreign = client.options(
+            "/api/v1/me", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PATCH"}
+        )
         assert "access-control-allow-origin" not in foreign.headers
 
 
@@ -271,7 +300,9 @@ def test_password_reset_emails_a_single_use_link(db: str, settings: Settings, sm
         assert done.status_code == 204
         assert client.get("/api/v1/me", headers=old_session).status_code == 401
         assert client.post(LOGIN, json={"email": "ada@example.com", "password": "a new passphrase"}).status_code == 200
-        reused = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": "another passphrase"})
+        reused = client.post(
+            "/api/v1/auth/password-reset/confirm", json={"token": token, "password": "another passphrase"}
+        )
         assert reused.status_code == 400 and reused.json()["error"]["code"] == "invalid_token"
 
 
@@ -283,7 +314,9 @@ def test_password_reset_tokens_expire(db: str, settings: Settings, smtp) -> None
         token = smtp.bodies(smtp.messages[0])[0].split("token=")[1].split()[0]
         with database.connection_context():
             PasswordReset.update(expires_at=utcnow() - dt.timedelta(seconds=1)).execute()
-        response = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": "a new passphrase"})
+        response = client.post(
+            "/api/v1/auth/password-reset/confirm", json={"token": token, "password": "a new passphrase"}
+        )
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "invalid_token"
 

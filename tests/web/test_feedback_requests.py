@@ -17,7 +17,9 @@ TRACK = "https://soundcloud.com/some-artist/some-track"
 
 
 def create(client: TestClient, headers: dict, **body: object) -> httpx.Response:
-    return client.post(URL, json={"media_url": TRACK, "genre": "electronic", "feedback_prompt": "Mix?", **body}, headers=headers)
+    return client.post(
+        URL, json={"media_url": TRACK, "genre": "electronic", "feedback_prompt": "Mix?", **body}, headers=headers
+    )
 
 
 def test_genres_are_public_and_complete(anon: TestClient) -> None:
@@ -122,9 +124,15 @@ def test_bad_bodies_get_clear_errors(anon: TestClient, settings: Settings) -> No
     headers = bearer(settings, make_user())
     malformed = anon.post(URL, content=b"{not json", headers={**headers, "Content-Type": "application/json"})
     assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "malformed_json"
-    wrong_type = anon.post(URL, content=b"media_url=x", headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+    wrong_type = anon.post(
+        URL, content=b"media_url=x", headers={**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert wrong_type.status_code == 415
-    huge = anon.post(URL, content=json.dumps({"feedback_prompt": "x" * 1_100_000}), headers={**headers, "Content-Type": "application/json"})
+    huge = anon.post(
+        URL,
+        content=json.dumps({"feedback_prompt": "x" * 1_100_000}),
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "payload_too_large"
     not_object = anon.post(URL, json=[1, 2], headers=headers)
     assert not_object.status_code == 422
@@ -149,7 +157,9 @@ def test_list_requests_pages_newest_first_and_filters(anon: TestClient, settings
     assert anon.get(URL, params={"page": 2, "per_page": 1}, headers=headers).json()["items"][0]["group_id"] is not None
 
 
-@pytest.mark.parametrize("params", [{"per_page": 101}, {"page": 0}, {"status": "done"}, {"page": "x"}, {"colour": "red"}])
+@pytest.mark.parametrize(
+    "params", [{"per_page": 101}, {"page": 0}, {"status": "done"}, {"page": "x"}, {"colour": "red"}]
+)
 def test_list_requests_validates_the_query(anon: TestClient, settings: Settings, params: dict) -> None:
     response = anon.get(URL, params=params, headers=bearer(settings, make_user()))
     assert response.status_code == 422
@@ -175,7 +185,9 @@ def test_edit_request_while_unassigned(anon: TestClient, settings: Settings) -> 
     assert response.status_code == 200
     changed = response.json()["request"]
     assert changed["genre"] == "jazz" and changed["media_type"] == "dropbox" and changed["feedback_prompt"] == ""
-    bad = anon.patch(f"{URL}/{request.id}", json={"media_url": "https://example.com/x"}, headers=bearer(settings, owner))
+    bad = anon.patch(
+        f"{URL}/{request.id}", json={"media_url": "https://example.com/x"}, headers=bearer(settings, owner)
+    )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_media_url"
 
 
@@ -228,7 +240,9 @@ def http_transport(fake_soundcloud: FakeSoundCloud) -> httpx.MockTransport:
     return httpx.MockTransport(fake_soundcloud)
 
 
-def test_track_metadata_arrives_after_create(anon: TestClient, settings: Settings, fake_soundcloud: FakeSoundCloud) -> None:
+def test_track_metadata_arrives_after_create(
+    anon: TestClient, settings: Settings, fake_soundcloud: FakeSoundCloud
+) -> None:
     headers = bearer(settings, make_user())
     created = create(anon, headers).json()["request"]
     assert created["track"] is None  # the create call does not wait for it
@@ -244,7 +258,9 @@ def test_track_metadata_arrives_after_create(anon: TestClient, settings: Setting
     assert call.url.params["url"] == TRACK
 
 
-def test_track_metadata_failures_are_retried_later(anon: TestClient, settings: Settings, fake_soundcloud: FakeSoundCloud) -> None:
+def test_track_metadata_failures_are_retried_later(
+    anon: TestClient, settings: Settings, fake_soundcloud: FakeSoundCloud
+) -> None:
     fake_soundcloud.answers = [
         httpx.Response(302, headers={"Location": "https://elsewhere.example/"}),
         httpx.Response(200, content=b"x" * 300_000),

@@ -111,7 +111,9 @@ def _queries(counter: QueryCounter, client: TestClient, url: str, headers: dict)
     return len([s for s in counter.statements if s.lstrip().upper().startswith("SELECT")])
 
 
-def test_group_detail_runs_a_fixed_number_of_queries(anon: TestClient, settings: Settings, count_queries: QueryCounter) -> None:
+def test_group_detail_runs_a_fixed_number_of_queries(
+    anon: TestClient, settings: Settings, count_queries: QueryCounter
+) -> None:
     small = make_group(n=3)
     large = make_group(n=5, trackless=3)
     for group in (small, large):
@@ -123,7 +125,9 @@ def test_group_detail_runs_a_fixed_number_of_queries(anon: TestClient, settings:
     assert small_count == large_count == 5  # auth, group+my request, member counts, to_review, received
 
 
-def test_group_list_runs_a_fixed_number_of_queries(anon: TestClient, settings: Settings, count_queries: QueryCounter) -> None:
+def test_group_list_runs_a_fixed_number_of_queries(
+    anon: TestClient, settings: Settings, count_queries: QueryCounter
+) -> None:
     me = make_user()
     other = make_user()
     make_group(users=[me, make_user(), make_user()])

@@ -20,16 +20,30 @@ def test_openapi_document_is_valid_and_describes_every_route(anon: TestClient) -
     validate(document)
     operations = {(path, method) for path, methods in document["paths"].items() for method in methods}
     expected = {
-        ("/api/v1/auth/register", "post"), ("/api/v1/auth/login", "post"), ("/api/v1/auth/token", "post"),
-        ("/api/v1/auth/refresh", "post"), ("/api/v1/auth/logout", "post"), ("/api/v1/auth/password-reset", "post"),
-        ("/api/v1/auth/password-reset/confirm", "post"), ("/api/v1/me", "get"), ("/api/v1/me", "patch"),
-        ("/api/v1/me/password", "put"), ("/api/v1/genres", "get"), ("/api/v1/media-info", "get"),
-        ("/api/v1/feedback-requests", "post"), ("/api/v1/feedback-requests", "get"),
-        ("/api/v1/feedback-requests/{request_id}", "get"), ("/api/v1/feedback-requests/{request_id}", "patch"),
-        ("/api/v1/feedback-requests/{request_id}", "delete"), ("/api/v1/groups", "get"),
-        ("/api/v1/groups/{group_id}", "get"), ("/api/v1/responses/{response_id}", "put"),
-        ("/api/v1/responses/{response_id}/rating", "put"), ("/api/v1/responses/{response_id}/replies", "get"),
-        ("/api/v1/responses/{response_id}/replies", "post"), ("/api/v1/replies/read", "post"),
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/token", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/password-reset", "post"),
+        ("/api/v1/auth/password-reset/confirm", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me", "patch"),
+        ("/api/v1/me/password", "put"),
+        ("/api/v1/genres", "get"),
+        ("/api/v1/media-info", "get"),
+        ("/api/v1/feedback-requests", "post"),
+        ("/api/v1/feedback-requests", "get"),
+        ("/api/v1/feedback-requests/{request_id}", "get"),
+        ("/api/v1/feedback-requests/{request_id}", "patch"),
+        ("/api/v1/feedback-requests/{request_id}", "delete"),
+        ("/api/v1/groups", "get"),
+        ("/api/v1/groups/{group_id}", "get"),
+        ("/api/v1/responses/{response_id}", "put"),
+        ("/api/v1/responses/{response_id}/rating", "put"),
+        ("/api/v1/responses/{response_id}/replies", "get"),
+        ("/api/v1/responses/{response_id}/replies", "post"),
+        ("/api/v1/replies/read", "post"),
     }
     assert operations == expected
     create = document["paths"]["/api/v1/feedback-requests"]["post"]
@@ -64,7 +78,9 @@ def test_every_response_carries_a_request_id(anon: TestClient) -> None:
 def test_request_logs_carry_no_passwords_or_tokens(anon: TestClient, caplog: pytest.LogCaptureFixture) -> None:
     make_user("ada@example.com")
     with caplog.at_level(logging.DEBUG):
-        token = anon.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD}).json()["access_token"]
+        token = anon.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD}).json()[
+            "access_token"
+        ]
         anon.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         anon.get("/api/v1/media-info", params={"url": "https://soundcloud.com/a/b?secret=1"})
     text = caplog.text
@@ -135,5 +151,9 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(db: str, settings: 
         body = {"email": "x@example.com", "password": "whatever1"}
         for address in ("203.0.113.1", "203.0.113.1"):
             assert client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": address}).status_code == 401
-        assert client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429
-        assert client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 401
+        assert (
+            client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429
+        )
+        assert (
+            client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 401
+        )

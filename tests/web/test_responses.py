@@ -38,7 +38,9 @@ def test_submit_response_by_its_writer(anon: TestClient, settings: Settings) -> 
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_submitted"
 
 
-@pytest.mark.parametrize("body", [{"feedback": "   ", "allow_replies": True}, {"feedback": "ok"}, {"feedback": 3, "allow_replies": True}])
+@pytest.mark.parametrize(
+    "body", [{"feedback": "   ", "allow_replies": True}, {"feedback": "ok"}, {"feedback": 3, "allow_replies": True}]
+)
 def test_submit_response_validates(anon: TestClient, settings: Settings, body: dict) -> None:
     group = make_group(n=3)
     response = group.to_review(group.users[0])[0]
@@ -49,7 +51,11 @@ def test_submit_response_validates(anon: TestClient, settings: Settings, body: d
 def test_the_track_owner_cannot_edit_feedback(anon: TestClient, settings: Settings) -> None:
     group = unlocked_group()
     response = group.response(group.users[0], group.users[1])
-    result = anon.put(f"/api/v1/responses/{response.id}", json={"feedback": "mine now", "allow_replies": False}, headers=bearer(settings, group.users[1]))
+    result = anon.put(
+        f"/api/v1/responses/{response.id}",
+        json={"feedback": "mine now", "allow_replies": False},
+        headers=bearer(settings, group.users[1]),
+    )
     assert result.status_code == 403
 
 
@@ -126,7 +132,9 @@ def test_posting_replies(anon: TestClient, settings: Settings) -> None:
     assert reply["author"] == "you" and reply["text"] == "Which part?" and reply["read_at"] is None
     blank = anon.post(url, json={"text": " ", "allow_replies": True}, headers=bearer(settings, writer))
     assert blank.status_code == 422
-    closing = anon.post(url, json={"text": "The intro. Good luck!", "allow_replies": False}, headers=bearer(settings, writer))
+    closing = anon.post(
+        url, json={"text": "The intro. Good luck!", "allow_replies": False}, headers=bearer(settings, writer)
+    )
     assert closing.status_code == 201
     closed = anon.post(url, json=body, headers=bearer(settings, owner))
     assert closed.status_code == 409 and closed.json()["error"]["code"] == "replies_closed"
@@ -142,7 +150,11 @@ def test_no_replies_when_the_writer_did_not_allow_them(anon: TestClient, setting
             submit(response, allow_replies=False)
     response = group.response(writer, owner)
     rate(response, 3)
-    result = anon.post(f"/api/v1/responses/{response.id}/replies", json={"text": "Thanks", "allow_replies": True}, headers=bearer(settings, owner))
+    result = anon.post(
+        f"/api/v1/responses/{response.id}/replies",
+        json={"text": "Thanks", "allow_replies": True},
+        headers=bearer(settings, owner),
+    )
     assert result.status_code == 409 and result.json()["error"]["code"] == "replies_closed"
 
 
@@ -157,9 +169,15 @@ def test_mark_read_only_marks_the_other_persons_replies_on_my_threads(anon: Test
     me = anon.get("/api/v1/me", headers=bearer(settings, owner)).json()["user"]["notifications"]
     assert me["unread_replies"] == 1
     assert anon.post("/api/v1/replies/read", json={"reply_ids": [1]}).status_code == 401
-    marked = anon.post("/api/v1/replies/read", json={"reply_ids": [theirs.id, mine.id, elsewhere.id, 999999]}, headers=bearer(settings, owner))
+    marked = anon.post(
+        "/api/v1/replies/read",
+        json={"reply_ids": [theirs.id, mine.id, elsewhere.id, 999999]},
+        headers=bearer(settings, owner),
+    )
     assert marked.status_code == 200 and marked.json() == {"marked": 1}
-    assert anon.post("/api/v1/replies/read", json={"reply_ids": [theirs.id]}, headers=bearer(settings, owner)).json() == {"marked": 0}
+    assert anon.post(
+        "/api/v1/replies/read", json={"reply_ids": [theirs.id]}, headers=bearer(settings, owner)
+    ).json() == {"marked": 0}
     me = anon.get("/api/v1/me", headers=bearer(settings, owner)).json()["user"]["notifications"]
     assert me["unread_replies"] == 0
     too_many = anon.post("/api/v1/replies/read", json={"reply_ids": list(range(1001))}, headers=bearer(settings, owner))
