@@ -14,7 +14,7 @@ from db.connection import database
 from db.errors import Conflict, InvalidCredentials, InvalidToken, NotAuthenticated, ValidationFailed
 from db.models import FeedbackRequest, FeedbackResponse, PasswordReset, Reply, RevokedToken, User, iso, utcnow
 from db.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
-from db.rows import first_dict
+from db.prepared import Prepared
 
 EMAIL_TAKEN = "An account with this email already exists."
 ACCOUNT_FAILURE_WINDOW = 15 * 60
@@ -32,8 +32,7 @@ def _by_email(email: str) -> Any:
     return User.select().where(fn.LOWER(User.email) == email.strip().lower())
 
 
-def user_payload(user_id: int) -> dict[str, Any]:
-    """The contract's `user`, notifications included, in one query."""
+def _user_query(user_id: int, jti: str) -> Any:
     owed = FeedbackResponse.select(fn.COUNT(SQL("*"))).where(
         (FeedbackResponse.user == User.id) & FeedbackResponse.submitted_at.is_null()
     )
@@ -55,21 +54,51 @@ def user_payload(user_id: int) -> dict[str, Any]:
             (owned.user == User.id) & received.rating.is_null(False) & (mine.author != User.id) & mine.read_at.is_null()
         )
     )
-    row = first_dict(
-        User.select(
-            User.id,
-            User.email,
-            User.rating,
-            User.send_reminder_emails,
-            User.is_admin,
-            User.created_at,
-            owed.alias("owed"),
-            unread_as_writer.alias("unread_w"),
-            unread_as_owner.alias("unread_o"),
-        ).where(User.id == user_id)
-    )
+    return User.select(
+        User.id,
+        User.email,
+        User.rating,
+        User.send_reminder_emails,
+        User.is_admin,
+        User.created_at,
+        owed.alias("owed"),
+        unread_as_writer.alias("unread_w"),
+        unread_as_owner.alias("unread_o"),
+        User.token_version,
+        fn.EXISTS(RevokedToken.select(SQL("1")).where(RevokedToken.jti == jti)).alias("revoked"),
+    ).where(User.id == user_id)
+
+
+USER_QUERY = Prepared(_user_query, 2)
+
+
+def _current_user_query(user_id: int, jti: str) -> Any:
+    revoked = RevokedToken.select(SQL("1")).where(RevokedToken.jti == jti)
+    return User.select(
+        User.id, User.email, User.is_admin, User.token_version, fn.EXISTS(revoked).alias("revoked")
+    ).where(User.id == user_id)
+
+
+CURRENT_USER_QUERY = Prepared(_current_user_query, 2)
+
+
+def user_payload(user_id: int) -> dict[str, Any]:
+    """The contract's `user`, notifications included, in one query."""
+    row = USER_QUERY.first(user_id, "")
     if row is None:
         raise NotAuthenticated()
+    return _user_from_row(row)
+
+
+def current_user_payload(user_id: int, token_version: int, jti: str) -> dict[str, Any]:
+    """`user_payload` for the holder of a token, checking the token in the same query (GET /me)."""
+    row = USER_QUERY.first(user_id, jti)
+    if row is None or row["revoked"] or row["token_version"] != token_version:
+        raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
+    return _user_from_row(row)
+
+
+def _user_from_row(row: dict[str, Any]) -> dict[str, Any]:
     unread = int(row["unread_w"]) + int(row["unread_o"])
     owed_count = int(row["owed"])
     return {
@@ -85,12 +114,7 @@ def user_payload(user_id: int) -> dict[str, Any]:
 
 def load_current_user(user_id: int, token_version: int, jti: str) -> CurrentUser:
     """The user a token names, if the token is still honoured (not revoked, not superseded)."""
-    revoked = RevokedToken.select(SQL("1")).where(RevokedToken.jti == jti)
-    row = first_dict(
-        User.select(User.id, User.email, User.is_admin, User.token_version, fn.EXISTS(revoked).alias("revoked")).where(
-            User.id == user_id
-        )
-    )
+    row = CURRENT_USER_QUERY.first(user_id, jti)
     if row is None or row["revoked"] or row["token_version"] != token_version:
         raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
     return CurrentUser(row["id"], row["email"], bool(row["is_admin"]), row["token_version"])

@@ -26,9 +26,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def iso(value: dt.datetime | None) -> str | None:
-    """The contract's timestamp form: ISO 8601, UTC, `Z` suffix."""
-    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+def iso(value: dt.datetime | str | None) -> str | None:
+    """The contract's timestamp form: ISO 8601, UTC, `Z` suffix (from a datetime or SQLite's text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 class BaseModel(Model):

@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from peewee import SQL, fn
+
 from db.accounts import CurrentUser
 from db.connection import database, is_postgres
 from db.errors import Conflict, Forbidden, NotFound
-from db.groups import response_rows
+from db.groups import ONE_RESPONSE
 from db.models import FeedbackRequest, FeedbackResponse, Reply, iso, utcnow
 from db.payloads import response_payload
-from db.rows import dict_rows, first_dict
+from db.prepared import Prepared
+from db.rows import dict_rows
 
 Reviewed = FeedbackRequest.alias("reviewed")
+Owed = FeedbackResponse.alias("owed")
 MAX_MARK = 1000
 
 
@@ -33,44 +37,45 @@ class Role:
     owner_unlocked: bool
 
 
-def _role(user_id: int, response_id: int) -> Role:
-    row = first_dict(
+def _role_query(response_id: int) -> Any:
+    owner_owes = Owed.select(SQL("1")).where(
+        (Owed.user == Reviewed.user) & (Owed.group == FeedbackResponse.group) & Owed.submitted_at.is_null()
+    )
+    return (
         FeedbackResponse.select(
-            FeedbackResponse.id,
-            FeedbackResponse.user,
-            FeedbackResponse.group,
-            FeedbackResponse.submitted_at,
-            FeedbackResponse.rating,
-            FeedbackResponse.allow_replies,
+            FeedbackResponse.user.alias("writer_id"),
+            FeedbackResponse.submitted_at.alias("submitted_at"),
+            FeedbackResponse.rating.alias("rating"),
+            FeedbackResponse.allow_replies.alias("allow_replies"),
             Reviewed.user.alias("owner_id"),
+            fn.EXISTS(owner_owes).alias("owner_owes"),
         )
         .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
         .where(FeedbackResponse.id == response_id)
     )
-    if row is None or user_id not in (row["user"], row["owner_id"]):
+
+
+ROLE = Prepared(_role_query, 1)
+
+
+def _role(user_id: int, response_id: int) -> Role:
+    row = ROLE.first(response_id)
+    if row is None or user_id not in (row["writer_id"], row["owner_id"]):
         raise NotFound()
     is_owner = row["owner_id"] == user_id
-    unlocked = False
-    if is_owner:
-        owed = FeedbackResponse.select().where(
-            (FeedbackResponse.user == user_id)
-            & (FeedbackResponse.group == row["group"])
-            & FeedbackResponse.submitted_at.is_null()
-        )
-        unlocked = not owed.exists()
     return Role(
         response_id=response_id,
-        is_writer=row["user"] == user_id,
+        is_writer=row["writer_id"] == user_id,
         is_owner=is_owner,
         submitted=row["submitted_at"] is not None,
         rated=row["rating"] is not None,
         allow_replies=bool(row["allow_replies"]),
-        owner_unlocked=unlocked,
+        owner_unlocked=is_owner and not row["owner_owes"],
     )
 
 
 def _payload(user_id: int, response_id: int, as_owner: bool) -> dict[str, Any]:
-    row = response_rows(FeedbackResponse.id == response_id, user_id)[0]
+    row = ONE_RESPONSE.rows(user_id, response_id)[0]
     return response_payload(row, show_rating=as_owner, show_replies=not as_owner or row["rating"] is not None)
 
 

@@ -6,15 +6,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from db import accounts
+from db.connection import run_in_db
 from web.bodies import parse_body
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import MeUpdate, PasswordChange, UserEnvelope
-from web.session import COOKIE, set_session_cookie, settings_of, with_user
+from web.session import COOKIE, claims_of, set_session_cookie, settings_of, with_user
 from web.tokens import issue_token
 
 
 async def get_me(request: Request) -> Response:
-    user = await with_user(request, lambda current: accounts.user_payload(current.id))
+    claims = claims_of(request)
+    user = await run_in_db(accounts.current_user_payload, claims.user_id, claims.version, claims.jti)
     return json_response({"user": user})
 
 

@@ -1,0 +1,87 @@
+"""`python -m bench [--quick]`: jobs at scale and API throughput on a throwaway PostgreSQL.
+
+Prints a table and writes the same figures to bench/out/report.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("ENVIRONMENT", "development")
+
+from bench.api_bench import bench_api
+from bench.jobs_bench import bench_jobs
+from tests.pg import TestPostgres, find_binary
+
+OUT = Path(__file__).parent / "out"
+
+
+def machine() -> dict[str, Any]:
+    postgres = subprocess.run([find_binary("postgres"), "--version"], capture_output=True, text=True).stdout.strip()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory_kb = int(next(line.split()[1] for line in meminfo if line.startswith("MemTotal")))
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "platform": platform.platform(),
+    }
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = ["", "machine: " + ", ".join(f"{k}={v}" for k, v in report["machine"].items()), ""]
+    lines.append(f"{'job':<24}{'users':>10}{'wall s':>9}{'peak MB':>9}{'stmts':>8}")
+    for row in report["jobs"]:
+        lines.append(
+            f"{row['job']:<24}{row['users']:>10,}{row['wall_s']:>9.2f}{row['peak_rss_mb']:>9.1f}{row['statements']:>8}"
+        )
+    lines.append("")
+    lines.append(f"{'route':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'of ceiling':>12}")
+    for row in report["api"]:
+        lines.append(
+            f"{row['route']:<30}{row['rps']:>9.1f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['errors']:>8}{row['ceiling_fraction']:>12.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1,000 users and 5 s of load per route")
+    parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--skip-jobs", action="store_true")
+    args = parser.parse_args()
+    sizes = [1_000] if args.quick else [10_000, 100_000]
+    seconds = 5 if args.quick else 20
+    api_users = 1_000 if args.quick else 10_000
+    started = time.perf_counter()
+    server = TestPostgres()
+    server.init()
+    server.start()
+    report: dict[str, Any] = {"machine": machine(), "jobs": [], "api": []}
+    try:
+        if not args.skip_jobs:
+            for users in sizes:
+                print(f"jobs at {users:,} users", flush=True)
+                report["jobs"].extend(bench_jobs(server, users))
+        if not args.skip_api:
+            print(f"API at {api_users:,} users, concurrency 16, {seconds} s per route", flush=True)
+            report["api"] = bench_api(server, api_users, seconds)
+    finally:
+        server.destroy()
+    OUT.mkdir(exist_ok=True)
+    (OUT / "report.json").write_text(json.dumps(report, indent=2))
+    print(table(report))
+    print(f"\nwritten to {OUT / 'report.json'} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""Load on the API: uvicorn with 2 workers on loopback, wrk at concurrency 16, against seeded data."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from application import Settings
+from bench import data
+from db.connection import database, init_database
+from db.migrate import migrate
+from db.models import FeedbackRequest, FeedbackResponse
+from db.passwords import hash_password
+from jobs.assign_groups import assign_groups
+from jobs.runner import execute
+from tests.pg import TestPostgres, free_port
+from web.tokens import issue_token
+
+ROOT = Path(__file__).parents[1]
+SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
+CONCURRENCY = 16
+WORKERS = 2
+
+
+def seed(server: TestPostgres, users: int) -> str:
+    url = server.create_database("bench_api")
+    db = init_database(url, pool_size=4)
+    migrate(db)
+    with db.connection_context(), db.atomic():
+        data.seed_users(db, users, hash_password("bench password 1"))
+        data.seed_rating_history(db, users, per_user=3, unsubmitted=8)
+        data.seed_pending_requests(db, trackless_share=0.0)
+    status, result = execute(
+        "assign_groups", lambda: assign_groups(Settings(database_url=url, mail_folder=tempfile.mkdtemp()))
+    )
+    assert status == 0, result.summary
+    with db.connection_context():
+        # Half of everyone's feedback is written, so group pages show both states.
+        db.execute_sql(
+            "UPDATE feedback_response SET feedback = 'Nice', submitted_at = now() WHERE MOD(id, 2) = 0 AND submitted_at IS NULL"
+        )
+        db.execute_sql("ANALYZE")
+    return url
+
+
+def targets(url: str, users: int, folder: Path) -> dict[str, Path]:
+    settings = Settings(database_url=url, secret_key=SECRET)
+    init_database(url, pool_size=2)
+
+    def token(user_id: int) -> str:
+        return issue_token(settings, user_id, 0)[0]
+
+    rng = random.Random(7)
+    with database.connection_context():
+        members = list(
+            FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.group)
+            .where(
+                FeedbackRequest.group.is_null(False)
+                & (FeedbackRequest.media_url.startswith("https://soundcloud.com/pending/"))
+            )
+            .tuples()
+        )
+        open_responses = list(
+            FeedbackResponse.select(FeedbackResponse.id, FeedbackResponse.user)
+            .where(FeedbackResponse.submitted_at.is_null())
+            .tuples()
+        )
+    rng.shuffle(members)
+    rng.shuffle(open_responses)
+    body = json.dumps({"feedback": "Tight groove; the vocal could sit a little higher.", "allow_replies": True})
+    lines = {
+        "GET /api/v1/me": [f"GET\t/api/v1/me\t{token(user)}" for user, _ in members[:2000]],
+        "GET /api/v1/groups": [f"GET\t/api/v1/groups\t{token(user)}" for user, _ in members[:2000]],
+        "GET /api/v1/groups/{id}": [f"GET\t/api/v1/groups/{group}\t{token(user)}" for user, group in members[:2000]],
+        "PUT /api/v1/responses/{id}": [
+            f"PUT\t/api/v1/responses/{rid}\t{token(user)}\t{body}" for rid, user in open_responses
+        ],
+        "ceiling": [f"GET\t/api/v1/bench/ceiling\t{token(members[0][0])}"],
+    }
+    files = {}
+    for name, entries in lines.items():
+        path = folder / (re.sub(r"\W+", "_", name) + ".tsv")
+        path.write_text("\n".join(entries) + "\n")
+        files[name] = path
+    return files
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ENVIRONMENT": "development",
+        "SECRET_KEY": SECRET,
+        "LOG_LEVEL": "WARNING",
+        "DB_POOL_SIZE": "20",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(WORKERS),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port: int, target_file: Path, seconds: int) -> dict[str, Any]:
+    threads = 2
+    env = {**os.environ, "BENCH_TARGETS": str(target_file), "BENCH_THREADS": str(threads)}
+    result = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{CONCURRENCY}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench" / "wrk.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=seconds + 60,
+    )
+    out = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(int(n) for n in socket.groups()) if socket else 0)
+    return {
+        "rps": round(rps, 1),
+        "p50_ms": round(_ms(*p50.groups()), 2) if p50 else None,
+        "p99_ms": round(_ms(*p99.groups()), 2) if p99 else None,
+        "errors": errors,
+    }
+
+
+def bench_api(server_pg: TestPostgres, users: int, seconds: int) -> list[dict[str, Any]]:
+    if not shutil.which("wrk"):
+        raise RuntimeError("wrk is missing: `make bench` installs Debian's package")
+    print(f"  seeding {users:,} grouped users...", flush=True)
+    url = seed(server_pg, users)
+    folder = Path(tempfile.mkdtemp(prefix="howsmytrack-bench-"))
+    files = targets(url, users, folder)
+    port = free_port()
+    server = start_server(url, port)
+    results: list[dict[str, Any]] = []
+    try:
+        ceiling = run_wrk(port, files["ceiling"], seconds)
+        print(f"  ceiling: {ceiling}", flush=True)
+        for name in ("GET /api/v1/me", "GET /api/v1/groups", "GET /api/v1/groups/{id}", "PUT /api/v1/responses/{id}"):
+            measured = run_wrk(port, files[name], seconds)
+            measured["ceiling_fraction"] = round(measured["rps"] / ceiling["rps"], 3) if ceiling["rps"] else None
+            print(f"  {name}: {measured}", flush=True)
+            results.append({"route": name, **measured})
+        results.append({"route": "ceiling", **ceiling, "ceiling_fraction": 1.0})
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+    return results

@@ -1,0 +1,68 @@
+"""Times the jobs as operators run them (`python -m jobs <name>`): wall time, peak RSS, statements."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import data
+from db.connection import init_database
+from db.migrate import migrate
+from db.passwords import hash_password
+from tests.pg import TestPostgres
+
+ROOT = Path(__file__).parents[1]
+
+
+def run_job(job: str, database_url: str) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "development",
+        "LOG_LEVEL": "WARNING",
+        "MAIL_FOLDER": tempfile.mkdtemp(prefix="howsmytrack-bench-mail-"),
+    }
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobs", job], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    output = process.stdout.read().decode() if process.stdout else ""
+    errors = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{job} failed: {output}{errors}")
+    statements = re.search(r"statements=(\d+)", output)
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "statements": int(statements.group(1)) if statements else None,
+        "summary": output.strip(),
+    }
+
+
+def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
+    url = server.create_database(f"bench_jobs_{users}")
+    db = init_database(url, pool_size=2)
+    migrate(db)
+    print(f"  seeding {users:,} users (ratings history x15, one pending request each)...", flush=True)
+    started = time.perf_counter()
+    with db.connection_context(), db.atomic():
+        data.seed_users(db, users, hash_password("bench password 1"))
+        data.seed_rating_history(db, users)
+    with db.connection_context():
+        data.seed_pending_requests(db)
+    print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
+    results = []
+    for job in ("calculate_user_ratings", "assign_groups"):
+        result = run_job(job, url)
+        print(f"  {job}: {result['summary']}", flush=True)
+        results.append({"job": job, "users": users, **{k: v for k, v in result.items() if k != "summary"}})
+    db.close_all()  # type: ignore[attr-defined]
+    return results
