@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 
-.PHONY: install run demo migrate test test-deps lint format typecheck check bench bench-quick clean
+.PHONY: install run demo migrate test test-deps bench-deps lint format typecheck check bench bench-quick clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -58,10 +58,14 @@ typecheck: install
 
 check: lint typecheck test
 
-bench: test-deps
+bench-deps: test-deps
+	@command -v wrk >/dev/null || \
+		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: bench-deps
 	$(RUN) python -m bench
 
-bench-quick: test-deps
+bench-quick: bench-deps
 	$(RUN) python -m bench --quick
 
 clean:

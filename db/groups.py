@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import SQL, Case, fn
+from peewee import SQL, fn
 
 from db.errors import NotFound
 from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Reply, iso
@@ -17,26 +17,8 @@ from db.prepared import Prepared
 Reviewed = FeedbackRequest.alias("reviewed")
 
 
-def _count_if(condition: Any) -> Any:
-    return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
-
-
 def _genres(value: str) -> list[str]:
     return [genre for genre in value.split(",") if genre]
-
-
-def _member_counts(user_id: int, groups: Any) -> Any:
-    """Per group in `groups` (an id or a subquery of ids): other members with and without a track."""
-    in_groups = (FeedbackRequest.group == groups) if isinstance(groups, int) else FeedbackRequest.group.in_(groups)
-    return (
-        FeedbackRequest.select(
-            FeedbackRequest.group.alias("group_id"),
-            _count_if(FeedbackRequest.media_url.is_null(False)).alias("tracked"),
-            _count_if(FeedbackRequest.media_url.is_null()).alias("trackless"),
-        )
-        .where(in_groups & (FeedbackRequest.user != user_id))
-        .group_by(FeedbackRequest.group)
-    )
 
 
 def _responses(viewer_id: int, condition: Any) -> Any:
@@ -66,62 +48,57 @@ def _responses(viewer_id: int, condition: Any) -> Any:
 
 def _my_groups(user_id: int) -> Any:
     return (
-        FeedbackGroup.select(
-            FeedbackGroup.id.alias("id"),
-            FeedbackGroup.name.alias("name"),
-            FeedbackGroup.created_at.alias("created_at"),
-            FeedbackGroup.genres.alias("genres"),
-        )
+        FeedbackGroup.select()
         .join(FeedbackRequest, on=(FeedbackRequest.group == FeedbackGroup.id))
         .where(FeedbackRequest.user == user_id)
     )
 
 
+def _count(query: Any) -> Any:
+    return query.select(fn.COUNT(SQL("*")))
+
+
 def _page(user_id: int, limit: int, offset: int) -> Any:
+    """A page of the user's groups, each with its counts and the total, in one query."""
+    others = FeedbackRequest.alias("others")
+    mine = FeedbackResponse.alias("mine")
+    about_me = FeedbackResponse.alias("about_me")
+    other_members = others.select().where((others.group == FeedbackGroup.id) & (others.user != user_id))
+    my_reviews = mine.select().where((mine.group == FeedbackGroup.id) & (mine.user == user_id))
     return (
-        _my_groups(user_id)
+        FeedbackGroup.select(
+            FeedbackGroup.id.alias("id"),
+            FeedbackGroup.name.alias("name"),
+            FeedbackGroup.created_at.alias("created_at"),
+            FeedbackGroup.genres.alias("genres"),
+            _count(other_members.where(others.media_url.is_null(False))).alias("tracked"),
+            _count(other_members.where(others.media_url.is_null())).alias("trackless"),
+            _count(my_reviews).alias("review_total"),
+            _count(my_reviews.where(mine.submitted_at.is_null(False))).alias("review_done"),
+            _count(
+                about_me.select().where((about_me.request == FeedbackRequest.id) & about_me.submitted_at.is_null(False))
+            ).alias("received"),
+            fn.COUNT(SQL("*")).over().alias("total"),
+        )
+        .join(FeedbackRequest, on=(FeedbackRequest.group == FeedbackGroup.id))
+        .where(FeedbackRequest.user == user_id)
         .order_by(FeedbackGroup.created_at.desc(), FeedbackGroup.id.desc())
         .limit(limit)
         .offset(offset)
     )
 
 
-def _page_ids(user_id: int, limit: int, offset: int) -> Any:
-    return _page(user_id, limit, offset).select(FeedbackGroup.id)
-
-
-def _review_counts(user_id: int, limit: int, offset: int) -> Any:
-    return (
-        FeedbackResponse.select(
-            FeedbackResponse.group.alias("group_id"),
-            fn.COUNT(FeedbackResponse.id).alias("total"),
-            _count_if(FeedbackResponse.submitted_at.is_null(False)).alias("done"),
-        )
-        .where((FeedbackResponse.user == user_id) & FeedbackResponse.group.in_(_page_ids(user_id, limit, offset)))
-        .group_by(FeedbackResponse.group)
-    )
-
-
-def _received_counts(user_id: int, limit: int, offset: int) -> Any:
-    return (
-        FeedbackResponse.select(FeedbackResponse.group.alias("group_id"), fn.COUNT(FeedbackResponse.id).alias("count"))
-        .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
-        .where(
-            (Reviewed.user == user_id)
-            & FeedbackResponse.submitted_at.is_null(False)
-            & FeedbackResponse.group.in_(_page_ids(user_id, limit, offset))
-        )
-        .group_by(FeedbackResponse.group)
-    )
-
-
 def _group_with_my_request(user_id: int, group_id: int) -> Any:
+    others = FeedbackRequest.alias("others")
+    other_members = others.select().where((others.group == FeedbackGroup.id) & (others.user != user_id))
     return (
         FeedbackRequest.select(
             *request_columns(FeedbackRequest),
             FeedbackGroup.name.alias("group_name"),
             FeedbackGroup.created_at.alias("group_created_at"),
             FeedbackGroup.genres.alias("group_genres"),
+            _count(other_members.where(others.media_url.is_null(False))).alias("tracked"),
+            _count(other_members.where(others.media_url.is_null())).alias("trackless"),
         )
         .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
         .where((FeedbackRequest.group == group_id) & (FeedbackRequest.user == user_id))
@@ -130,13 +107,7 @@ def _group_with_my_request(user_id: int, group_id: int) -> Any:
 
 GROUP_COUNT = Prepared(lambda user_id: _my_groups(user_id).select(fn.COUNT(SQL("*")).alias("total")), 1)
 GROUP_PAGE = Prepared(_page, 3)
-PAGE_MEMBER_COUNTS = Prepared(
-    lambda user_id, limit, offset: _member_counts(user_id, _page_ids(user_id, limit, offset)), 3
-)
-PAGE_REVIEW_COUNTS = Prepared(_review_counts, 3)
-PAGE_RECEIVED_COUNTS = Prepared(_received_counts, 3)
 GROUP_WITH_MY_REQUEST = Prepared(_group_with_my_request, 2)
-MEMBER_COUNTS = Prepared(_member_counts, 2)
 TO_REVIEW = Prepared(
     lambda user_id, group_id: _responses(
         user_id, (FeedbackResponse.user == user_id) & (FeedbackResponse.group == group_id)
@@ -153,31 +124,23 @@ ONE_RESPONSE = Prepared(lambda user_id, response_id: _responses(user_id, Feedbac
 
 
 def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
-    offset = (page - 1) * per_page
-    total = int(GROUP_COUNT.first(user_id)["total"])  # type: ignore[index]
-    groups = GROUP_PAGE.rows(user_id, per_page, offset)
-    members, reviews, received = {}, {}, {}
-    if groups:
-        members = {row["group_id"]: row for row in PAGE_MEMBER_COUNTS.rows(user_id, per_page, offset)}
-        reviews = {row["group_id"]: row for row in PAGE_REVIEW_COUNTS.rows(user_id, per_page, offset)}
-        received = {row["group_id"]: row for row in PAGE_RECEIVED_COUNTS.rows(user_id, per_page, offset)}
-    items = []
-    for group in groups:
-        counts = members.get(group["id"], {})
-        review = reviews.get(group["id"], {})
-        items.append(
-            {
-                "id": group["id"],
-                "name": group["name"],
-                "created_at": iso(group["created_at"]),
-                "genres": _genres(group["genres"]),
-                "members": int(counts.get("tracked", 0)),
-                "trackless_members": int(counts.get("trackless", 0)),
-                "to_review_total": int(review.get("total", 0)),
-                "to_review_done": int(review.get("done", 0)),
-                "received_count": int(received.get(group["id"], {}).get("count", 0)),
-            }
-        )
+    groups = GROUP_PAGE.rows(user_id, per_page, (page - 1) * per_page)
+    # The page carries the total; only a page past the end needs a separate count.
+    total = int(groups[0]["total"]) if groups else int(GROUP_COUNT.rows(user_id)[0]["total"])
+    items = [
+        {
+            "id": group["id"],
+            "name": group["name"],
+            "created_at": iso(group["created_at"]),
+            "genres": _genres(group["genres"]),
+            "members": int(group["tracked"]),
+            "trackless_members": int(group["trackless"]),
+            "to_review_total": int(group["review_total"]),
+            "to_review_done": int(group["review_done"]),
+            "received_count": int(group["received"]),
+        }
+        for group in groups
+    ]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
@@ -185,7 +148,6 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
     row = GROUP_WITH_MY_REQUEST.first(user_id, group_id)
     if row is None:
         raise NotFound()
-    counts = MEMBER_COUNTS.first(user_id, group_id) or {"tracked": 0, "trackless": 0}
     to_review = TO_REVIEW.rows(user_id, group_id)
     received = RECEIVED.rows(user_id, row["id"])
     unlocked = all(item["submitted_at"] is not None for item in to_review)
@@ -195,8 +157,8 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
         "created_at": iso(row["group_created_at"]),
         "genres": _genres(row["group_genres"]),
         "my_request": request_payload(row),
-        "members": int(counts["tracked"]),
-        "trackless_members": int(counts["trackless"]),
+        "members": int(row["tracked"]),
+        "trackless_members": int(row["trackless"]),
         # Who rated what stays hidden from the writer; replies are theirs to read at any time.
         "to_review": [response_payload(item, show_rating=False, show_replies=True) for item in to_review],
         "received_count": len(received),
