@@ -6,13 +6,15 @@ the start).
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
 import time
+import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.header import Header
+from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -34,15 +36,35 @@ class Message:
     html: str
 
 
-def build(message: Message) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = SENDER
-    email["To"] = message.to
-    email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain="howsmytrack.invalid")
-    email.set_content(message.text)
-    email.add_alternative(message.html, subtype="html")
-    return email
+SENDER_ADDRESS = "no-reply@howsmytrack.invalid"
+
+
+def _header(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _part(content_type: str, body: str) -> str:
+    encoded = base64.encodebytes(body.encode()).decode()
+    return f"Content-Type: {content_type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}"
+
+
+def build(message: Message) -> bytes:
+    """The message as MIME multipart/alternative (text and HTML).
+
+    Written out directly rather than with `email.message.EmailMessage`, which costs about 2 ms a
+    message: the grouping job sends one to every member who asked, tens of thousands a night.
+    """
+    boundary = f"=={uuid.uuid4().hex}"
+    headers = (
+        f"From: {SENDER}\r\nTo: {_header(message.to)}\r\nSubject: {_header(message.subject)}\r\n"
+        f"Date: {formatdate(usegmt=True)}\r\nMessage-ID: <{uuid.uuid4().hex}@howsmytrack.invalid>\r\n"
+        f'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+    )
+    body = (
+        f"--{boundary}\r\n{_part('text/plain', message.text)}\r\n"
+        f"--{boundary}\r\n{_part('text/html', message.html)}\r\n--{boundary}--\r\n"
+    )
+    return (headers + body.replace("\n", "\r\n").replace("\r\r\n", "\r\n")).encode("ascii")
 
 
 class Mailer:
@@ -60,7 +82,7 @@ class Mailer:
                 results: list[Exception | None] = []
                 for message in messages:
                     try:
-                        smtp.send_message(build(message))
+                        smtp.sendmail(SENDER_ADDRESS, [message.to], build(message))
                         results.append(None)
                     except smtplib.SMTPRecipientsRefused as error:
                         results.append(MailError(str(error)))
@@ -98,6 +120,6 @@ class Mailer:
         folder = Path(self.settings.mail_folder)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{time.time_ns()}.eml"
-        path.write_bytes(bytes(build(message)))
+        path.write_bytes(build(message))
         log.info("email to %s (%s) written to %s", message.to, message.subject, path)
         return None

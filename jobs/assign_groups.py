@@ -16,12 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from application import Settings
+from db.bulk import batched, insert_rows, update_from_values
 from db.connection import database, is_postgres
 from db.genres import label
-from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, FeedbackResponse, User, utcnow
+from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
 from db.rows import tuple_rows
 from jobs import emails
-from jobs.runner import JobResult, batched, job_main, job_transaction
+from jobs.runner import JobResult, job_main, job_transaction
 
 JOB = "assign_groups"
 BATCH = 2000
@@ -141,38 +142,24 @@ def _allocate_group_ids(count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _set_group_ids(pairs: list[tuple[int, int]]) -> None:
-    """UPDATE ... FROM (VALUES ...): one statement per batch of (request id, group id) pairs."""
-    param = database.param
-    for chunk in batched(pairs, BATCH):
-        values = ", ".join(f"({param}, {param})" for _ in chunk)
-        database.execute_sql(
-            f"UPDATE feedback_request SET group_id = v.column2 FROM (VALUES {values}) AS v "
-            "WHERE feedback_request.id = v.column1 AND feedback_request.group_id IS NULL",
-            [value for pair in chunk for value in pair],
-        )
-
-
 def apply_plan(groups: list[PlannedGroup], now: datetime) -> dict[str, int]:
     ids = _allocate_group_ids(len(groups))
     group_rows = [
-        {"id": group_id, "name": group.name(group_id), "genres": ",".join(sorted(group.genres)), "created_at": now}
+        (group_id, group.name(group_id), ",".join(sorted(group.genres)), now)
         for group_id, group in zip(ids, groups, strict=True)
     ]
-    for chunk in batched(group_rows, BATCH):
-        FeedbackGroup.insert_many(chunk).execute()
+    insert_rows("feedback_group", ("id", "name", "genres", "created_at"), group_rows)
     memberships: list[tuple[int, int]] = []
-    responses: list[dict[str, Any]] = []
+    responses: list[tuple[int, int, int]] = []
     for group_id, group in zip(ids, groups, strict=True):
         members = group.tracked + group.trackless
         memberships.extend((member.id, group_id) for member in members)
         for writer in members:
             for owner in group.tracked:
                 if owner.id != writer.id:
-                    responses.append({"request": owner.id, "user": writer.user_id, "group": group_id})
-    _set_group_ids(memberships)
-    for chunk in batched(responses, BATCH):
-        FeedbackResponse.insert_many(chunk).execute()
+                    responses.append((owner.id, writer.user_id, group_id))
+    update_from_values("feedback_request", "group_id", memberships, where='"feedback_request".group_id IS NULL')
+    insert_rows("feedback_response", ("request_id", "user_id", "group_id"), responses)
     emails_queued = 0
     for chunk in batched(ids, BATCH):
         wanted = FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, emails.GROUPED, now).where(

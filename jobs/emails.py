@@ -11,16 +11,16 @@ import html
 from typing import Any
 
 from application import Settings
+from db.bulk import batched
 from db.connection import database
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
 from db.rows import dict_rows
-from jobs.runner import batched
 from mail import Mailer, Message
 
 GROUPED = "grouped"
 REMINDER = "reminder"
 MAX_ATTEMPTS = 10
-BATCH = 200
+BATCH = 1000
 
 
 def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:

@@ -16,7 +16,6 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from application import Settings, load_settings
 from db.connection import database, init_database, is_postgres
@@ -129,8 +128,3 @@ def job_main(job: str, doc: str, argv: list[str] | None, work: Callable[[Setting
     print(f"{job}: {result.outcome}: {result.summary}" + (f" [{counts}]" if counts else ""))
     sys.stdout.flush()
     return status
-
-
-def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -40,7 +40,8 @@ class SmtpSink:
     def stop(self) -> None:
         self.controller.stop()
 
-    def bodies(self, message: Message) -> tuple[str, str]:
+    @staticmethod
+    def bodies(message: Message) -> tuple[str, str]:
         text = html = ""
         for part in message.walk():
             if part.get_content_type() == "text/plain":

@@ -45,10 +45,23 @@ async def read_json(request: Request) -> Any:
         raise HTTPProblem(400, "malformed_json", "The body is not valid JSON.") from None
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 async def parse_body(request: Request, schema: type[M]) -> M:
     data = await read_json(request)
     if not isinstance(data, dict):
         raise ValidationFailed({"body": "must be a JSON object"})
+    if _has_nul(data):
+        # PostgreSQL cannot store NUL characters in text; no field has a use for them.
+        raise ValidationFailed({"body": "text must not contain NUL characters"})
     try:
         return schema.model_validate(data)
     except ValidationError as error:

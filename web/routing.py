@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from db.errors import NotFound
+
 API_PREFIX = "/api/v1"
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -26,10 +31,22 @@ class RouteDoc:
     description: str = ""
 
 
-def api(path: str, endpoint: Callable[..., Any], method: str, doc: RouteDoc) -> Route:
-    route = Route(API_PREFIX + path, endpoint, methods=[method], name=endpoint.__name__)
+def api(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
+    route = Route(API_PREFIX + path, _ids_in_range(endpoint), methods=[method], name=endpoint.__name__)
     route.doc = doc  # type: ignore[attr-defined]
     return route
+
+
+def _ids_in_range(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """An id no row can have (past the columns' 32-bit range) is simply not found."""
+
+    @functools.wraps(endpoint)
+    async def checked(request: Request) -> Response:
+        if any(isinstance(value, int) and value > MAX_ID for value in request.path_params.values()):
+            raise NotFound()
+        return await endpoint(request)
+
+    return checked
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -28,7 +28,8 @@ class Body(BaseModel):
 def checked_email(value: str) -> str:
     value = value.strip()
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        # ASCII addresses only (no SMTPUTF8), so every mail server can deliver to them.
+        return validate_email(value, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as error:
         raise ValueError(f"is not a valid email address ({error})") from None
 
@@ -146,7 +147,7 @@ class ReplyCreate(Body):
 
 
 class MarkRead(Body):
-    reply_ids: list[int] = Field(max_length=1000)
+    reply_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=1000)
 
 
 # --- response shapes (documentation) -----------------------------------------------------------

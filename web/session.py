@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from application import Settings
-from db.accounts import CurrentUser, load_current_user
+from db.accounts import load_current_user
 from db.connection import run_in_db
 from db.errors import Forbidden, NotAuthenticated
 from web.tokens import BadToken, Claims, decode_token
@@ -82,10 +82,6 @@ async def with_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
     """Run `fn(current_user, *args)` as one database visit, after checking the caller's token."""
     claims = claims_of(request)
     return await run_in_db(_as_user, claims, fn, args)
-
-
-async def current_user(request: Request) -> CurrentUser:
-    return await with_user(request, lambda user: user)
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:

@@ -157,3 +157,24 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(db: str, settings: 
         assert (
             client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 401
         )
+
+
+def test_ids_past_the_id_range_are_not_found(anon: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.builders import bearer
+
+    headers = bearer(settings, make_user())
+    for path in ("/api/v1/groups/99999999999999999999", "/api/v1/feedback-requests/2147483648"):
+        response = anon.get(path, headers=headers)
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    huge = anon.post("/api/v1/replies/read", json={"reply_ids": [2**70]}, headers=headers)
+    assert huge.status_code == 422
+
+
+def test_nul_characters_are_refused_not_stored(anon: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.builders import bearer
+
+    headers = bearer(settings, make_user())
+    response = anon.post("/api/v1/feedback-requests", json={"feedback_prompt": "a\u0000b"}, headers=headers)
+    assert response.status_code == 422 and "NUL" in response.json()["error"]["fields"]["body"]
+    login = anon.post("/api/v1/auth/login", json={"email": "a\u0000@example.com", "password": "whatever1"})
+    assert login.status_code == 422
