@@ -76,7 +76,13 @@ class Mailer:
         if not messages:
             return []
         if not self.settings.smtp_url:
-            return [self._write_to_folder(message) for message in messages]
+            if not self.settings.is_development:
+                return [MailError("SMTP_URL is not set; email cannot be sent") for _ in messages]
+            folder = Path(self.settings.mail_folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            for message in messages:
+                self._write_to_folder(folder, message)
+            return [None for _ in messages]
         try:
             with self._connect() as smtp:
                 results: list[Exception | None] = []
@@ -114,11 +120,7 @@ class Mailer:
             smtp.login(unquote(url.username), unquote(url.password or ""))
         return smtp
 
-    def _write_to_folder(self, message: Message) -> Exception | None:
-        if not self.settings.is_development:
-            return MailError("SMTP_URL is not set; email cannot be sent")
-        folder = Path(self.settings.mail_folder)
-        folder.mkdir(parents=True, exist_ok=True)
+    def _write_to_folder(self, folder: Path, message: Message) -> None:
         path = folder / f"{time.time_ns()}.eml"
         path.write_bytes(build(message))
         log.info("email to %s (%s) written to %s", message.to, message.subject, path)

@@ -1,15 +1,21 @@
-"""Set-based writes of many rows: one statement per batch, with the SQL written out directly.
+"""Set-based writes of many rows, with the SQL written out directly.
 
-Building a 2,000-row INSERT through peewee's query builder costs more than running it; these
-helpers only join placeholders. Both PostgreSQL and SQLite (3.33+) accept the statements.
+Building a 2,000-row INSERT through peewee's query builder costs more than running it. Inserts use
+COPY on PostgreSQL and batched VALUES on SQLite; updates use UPDATE ... FROM (VALUES ...), which
+both accept (SQLite 3.33+).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from db.connection import database
+from db.connection import database, is_postgres
+
+logger = logging.getLogger("peewee")
 
 # SQLite allows 32,766 bound variables a statement; stay well below it.
 MAX_PARAMS = 30_000
@@ -26,7 +32,17 @@ def _values(width: int, count: int) -> str:
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-    """INSERT the rows in batches; returns the number of statements run."""
+    """Insert the rows: one COPY on PostgreSQL, INSERT batches on SQLite; returns the statements run."""
+    if not rows:
+        return 0
+    if is_postgres():
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        buffer.seek(0)
+        sql = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN WITH (FORMAT csv)'
+        logger.debug((sql, []))  # counted like every other statement
+        database.cursor().copy_expert(sql, buffer)
+        return 1
     statements = 0
     width = len(columns)
     for chunk in batched(rows, MAX_PARAMS // width):

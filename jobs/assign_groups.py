@@ -10,7 +10,9 @@ responses and outbox rows inserted in batches, all in one transaction. Emails go
 
 from __future__ import annotations
 
+import heapq
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -104,12 +106,30 @@ def plan_groups(candidates: list[Candidate]) -> tuple[list[PlannedGroup], list[s
         for size in group_sizes(len(members)):
             groups.append(PlannedGroup(set(genres), members[start : start + size]))
             start += size
-    if groups:
-        for candidate in trackless:
-            matching = [group for group in groups if candidate.genre in group.genres] or groups
-            smallest = min(matching, key=lambda group: group.size)  # min() keeps the earliest on ties
-            smallest.trackless.append(candidate)
+    _place_trackless(groups, trackless)
     return groups, problems
+
+
+def _place_trackless(groups: list[PlannedGroup], trackless: list[Candidate]) -> None:
+    """Each joins the smallest group of its genre, else the smallest of all (earliest on ties).
+
+    Heaps of (size, position) per genre and overall keep this O(n log n); an entry whose group has
+    grown since is refreshed when it reaches the top.
+    """
+    if not groups:
+        return
+    overall = [(group.size, position) for position, group in enumerate(groups)]
+    by_genre: dict[str, list[tuple[int, int]]] = {}
+    for position, group in enumerate(groups):
+        for genre in group.genres:
+            by_genre.setdefault(genre, []).append((group.size, position))
+    for heap in (overall, *by_genre.values()):
+        heapq.heapify(heap)
+    for candidate in trackless:
+        heap = by_genre.get(candidate.genre, overall)
+        while heap[0][0] != groups[heap[0][1]].size:
+            heapq.heapreplace(heap, (groups[heap[0][1]].size, heap[0][1]))
+        groups[heap[0][1]].trackless.append(candidate)
 
 
 def _candidates() -> list[Candidate]:
@@ -182,11 +202,18 @@ def _insert_outbox(query: Any) -> int:
 def assign_groups(settings: Settings) -> JobResult:
     """The whole job: plan and write in one transaction, then send the "grouped" emails."""
     now = utcnow()
+    started = time.perf_counter()
     with job_transaction(JOB):
         groups, problems = plan_groups(_candidates())
         counts = apply_plan(groups, now) if groups else {"groups": 0, "assigned": 0, "responses": 0}
+    committed = time.perf_counter()
     sent, failed, error = emails.deliver(emails.GROUPED, settings)
-    counts |= {"emails_sent": sent, "emails_failed": failed}
+    counts |= {
+        "emails_sent": sent,
+        "emails_failed": failed,
+        "assign_ms": round((committed - started) * 1000),
+        "email_ms": round((time.perf_counter() - committed) * 1000),
+    }
     if error:
         problems.append(f"{failed} email(s) not sent, will retry next run: {error}")
     summary = f"{counts['assigned']} request(s) placed in {counts['groups']} group(s)"

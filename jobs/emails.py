@@ -21,6 +21,7 @@ GROUPED = "grouped"
 REMINDER = "reminder"
 MAX_ATTEMPTS = 10
 BATCH = 1000
+MAX_PER_RUN = 200_000
 
 
 def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:
@@ -40,7 +41,8 @@ def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:
     return Message(to=row["email"], subject=subject, text=text, html=body)
 
 
-def _pending(kind: str, after_id: int) -> list[dict[str, Any]]:
+def _pending(kind: str) -> list[dict[str, Any]]:
+    """Every pending email of `kind` (capped per run), with what rendering needs, in one query."""
     return dict_rows(
         EmailOutbox.select(
             EmailOutbox.id,
@@ -52,14 +54,9 @@ def _pending(kind: str, after_id: int) -> list[dict[str, Any]]:
         .switch(EmailOutbox)
         .join(FeedbackRequest, on=(EmailOutbox.request == FeedbackRequest.id))
         .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
-        .where(
-            (EmailOutbox.kind == kind)
-            & EmailOutbox.sent_at.is_null()
-            & (EmailOutbox.attempts < MAX_ATTEMPTS)
-            & (EmailOutbox.id > after_id)
-        )
+        .where((EmailOutbox.kind == kind) & EmailOutbox.sent_at.is_null() & (EmailOutbox.attempts < MAX_ATTEMPTS))
         .order_by(EmailOutbox.id)
-        .limit(BATCH)
+        .limit(MAX_PER_RUN)
     )
 
 
@@ -68,24 +65,19 @@ def deliver(kind: str, settings: Settings, mailer: Mailer | None = None) -> tupl
     mailer = mailer or Mailer(settings)
     sent = failed = 0
     first_error: str | None = None
-    last_id = 0
-    while rows := _pending(kind, last_id):
-        last_id = rows[-1]["id"]
+    for rows in batched(_pending(kind), BATCH):
         results = mailer.send_many([render(kind, row, settings) for row in rows])
         ok = [row["id"] for row, error in zip(rows, results, strict=True) if error is None]
         bad = [(row["id"], error) for row, error in zip(rows, results, strict=True) if error is not None]
         with database.atomic():
-            for chunk in batched(ok, 500):
-                EmailOutbox.update(sent_at=utcnow(), attempts=EmailOutbox.attempts + 1).where(
-                    EmailOutbox.id.in_(chunk)
-                ).execute()
+            if ok:
+                sent_now = {EmailOutbox.sent_at: utcnow(), EmailOutbox.attempts: EmailOutbox.attempts + 1}
+                EmailOutbox.update(sent_now).where(EmailOutbox.id.in_(ok)).execute()
             if bad:
                 message = str(bad[0][1])[:1000]
                 first_error = first_error or message
-                for chunk in batched([row_id for row_id, _ in bad], 500):
-                    EmailOutbox.update(attempts=EmailOutbox.attempts + 1, last_error=message).where(
-                        EmailOutbox.id.in_(chunk)
-                    ).execute()
+                failed_now = {EmailOutbox.attempts: EmailOutbox.attempts + 1, EmailOutbox.last_error: message}
+                EmailOutbox.update(failed_now).where(EmailOutbox.id.in_([row_id for row_id, _ in bad])).execute()
         sent += len(ok)
         failed += len(bad)
     return sent, failed, first_error

@@ -90,7 +90,6 @@ CREATE TABLE feedback_response (
     CHECK (rating IS NULL OR submitted_at IS NOT NULL)
 );
 CREATE INDEX feedback_response_user_id ON feedback_response (user_id, group_id);
-CREATE INDEX feedback_response_group_id ON feedback_response (group_id);
 CREATE INDEX feedback_response_rated ON feedback_response (user_id, submitted_at)
     WHERE rating IS NOT NULL;
 
