@@ -79,7 +79,11 @@ def load_demo_data() -> str:
             Reply.create(response=received[0].id, author=demo.id, text="Thanks! Which part of the pad did you like?")
             Reply.create(response=received[0].id, author=received[0].user, text="The filter sweep in the intro.")
             # A fresh hip hop group where the demo user still owes feedback, so theirs stays locked.
-            group_round([(demo, "hip_hop"), *[(peer, "hip_hop") for peer in peers[3:]]])
+            hip_hop = group_round([(demo, "hip_hop"), *[(peer, "hip_hop") for peer in peers[3:]]])
+            # The others have written theirs: the demo user sees the count, and the text once they write too.
+            FeedbackResponse.update(feedback=FEEDBACK[0], submitted_at=utcnow(), allow_replies=True).where(
+                (FeedbackResponse.group == hip_hop) & (FeedbackResponse.user != demo.id)
+            ).execute()
             # And a request waiting for tonight's grouping.
             FeedbackRequest.create(
                 user=demo,

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from db.connection import database
+from db.demo import DEMO_EMAIL, load_demo_data
+from db.groups import get_group, list_groups
+from db.models import User
+
+
+def test_demo_data_shows_groups_at_different_stages_and_loads_once(db: str) -> None:
+    assert load_demo_data().startswith("demo data added")
+    assert load_demo_data().startswith("demo data already present")
+    with database.connection_context():
+        demo = User.get(User.email == DEMO_EMAIL)
+        page = list_groups(demo.id, 1, 20)
+        assert page["total"] == 2
+        fresh, finished = (get_group(demo.id, item["id"]) for item in page["items"])
+    assert finished["received"] and any(item["rating"] == 5 for item in finished["received"])
+    assert fresh["received"] is None and fresh["received_count"] == 2
