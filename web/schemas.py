@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from db.errors import ValidationFailed
 from db.genres import GENRES
@@ -118,16 +118,15 @@ class MediaInfoQuery(BaseModel):
 # --- responses and replies ---------------------------------------------------------------------
 
 
-class ResponseSubmit(Body):
-    feedback: str = Field(max_length=MAX_FEEDBACK)
-    allow_replies: bool
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
 
-    @field_validator("feedback")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+
+class ResponseSubmit(Body):
+    feedback: Annotated[str, Field(max_length=MAX_FEEDBACK), AfterValidator(_not_blank)]
+    allow_replies: bool
 
 
 class RatingSubmit(Body):
@@ -135,15 +134,8 @@ class RatingSubmit(Body):
 
 
 class ReplyCreate(Body):
-    text: str = Field(max_length=MAX_REPLY)
+    text: Annotated[str, Field(max_length=MAX_REPLY), AfterValidator(_not_blank)]
     allow_replies: bool = True
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
 
 
 class MarkRead(Body):
