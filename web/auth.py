@@ -28,7 +28,7 @@ from web.schemas import (
     TokenOut,
     UserEnvelope,
 )
-from web.session import claims_of, clear_session_cookie, client_address, set_session_cookie, settings_of
+from web.session import clear_session_cookie, client_address, current_claims, set_session_cookie, settings_of
 from web.tokens import issue_token
 
 log = logging.getLogger("howsmytrack.auth")
@@ -79,7 +79,7 @@ async def create_token(request: Request) -> Response:
 
 async def refresh(request: Request) -> Response:
     settings = settings_of(request)
-    claims = claims_of(request)
+    claims = current_claims(request)
     if time.time() > claims.session_started_at + settings.refresh_window_seconds:
         raise NotAuthenticated("not_authenticated", "This session can no longer be refreshed; sign in again.")
     user = await run_in_db(_refresh, claims.user_id, claims.version, claims.jti, claims.expires_at)
@@ -97,7 +97,7 @@ def _refresh(user_id: int, version: int, jti: str, expires_at: int) -> dict[str,
 
 
 async def logout(request: Request) -> Response:
-    claims = claims_of(request)
+    claims = current_claims(request)
     await run_in_db(_logout, claims.user_id, claims.version, claims.jti, claims.expires_at)
     response = no_content()
     clear_session_cookie(response, settings_of(request))

@@ -10,12 +10,12 @@ from db.connection import run_in_db
 from web.bodies import parse_body
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import MeUpdate, PasswordChange, UserEnvelope
-from web.session import COOKIE, claims_of, set_session_cookie, settings_of, with_user
+from web.session import COOKIE, current_claims, set_session_cookie, settings_of, with_user
 from web.tokens import issue_token
 
 
 async def get_me(request: Request) -> Response:
-    claims = claims_of(request)
+    claims = current_claims(request)
     user = await run_in_db(accounts.current_user_payload, claims.user_id, claims.version, claims.jti)
     return json_response({"user": user})
 

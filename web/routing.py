@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from db.errors import NotFound
+from web.session import claims_of
 
 API_PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1
@@ -32,16 +33,23 @@ class RouteDoc:
 
 
 def api(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
-    route = Route(API_PREFIX + path, _ids_in_range(endpoint), methods=[method], name=endpoint.__name__)
+    route = Route(API_PREFIX + path, _guarded(endpoint, doc.auth), methods=[method], name=endpoint.__name__)
     route.doc = doc  # type: ignore[attr-defined]
     return route
 
 
-def _ids_in_range(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """An id no row can have (past the columns' 32-bit range) is simply not found."""
+def _guarded(endpoint: Callable[..., Awaitable[Response]], auth: bool) -> Callable[[Request], Awaitable[Response]]:
+    """Checks every route makes before its handler runs.
+
+    A route that needs a session checks the token (signature, expiry, CSRF) first, so anonymous
+    callers learn nothing from validation errors; the database check follows in the handler's
+    unit of work. An id no row can have (past the columns' 32-bit range) is simply not found.
+    """
 
     @functools.wraps(endpoint)
     async def checked(request: Request) -> Response:
+        if auth:
+            request.state.claims = claims_of(request)
         if any(isinstance(value, int) and value > MAX_ID for value in request.path_params.values()):
             raise NotFound()
         return await endpoint(request)

@@ -73,6 +73,12 @@ def claims_of(request: Request) -> Claims:
     return claims
 
 
+def current_claims(request: Request) -> Claims:
+    """The claims the route guard already checked (see `web.routing.api`), else checked now."""
+    claims: Claims | None = getattr(request.state, "claims", None)
+    return claims or claims_of(request)
+
+
 def _as_user(claims: Claims, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     user = load_current_user(claims.user_id, claims.version, claims.jti)
     return fn(user, *args)
@@ -80,7 +86,7 @@ def _as_user(claims: Claims, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
 
 async def with_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
     """Run `fn(current_user, *args)` as one database visit, after checking the caller's token."""
-    claims = claims_of(request)
+    claims = current_claims(request)
     return await run_in_db(_as_user, claims, fn, args)
 
 

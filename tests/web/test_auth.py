@@ -332,3 +332,14 @@ def test_password_reset_in_development_without_smtp_writes_to_a_folder(db: str, 
     assert len(files) == 1
     text, _ = SmtpSink.bodies(email.message_from_bytes(files[0].read_bytes()))
     assert "reset-password?token=" in text
+
+
+def test_register_and_password_reset_share_the_per_address_limit(db: str, settings: Settings) -> None:
+    app = build_app(replace(settings, auth_rate_per_address=2))
+    with TestClient(app) as client:
+        assert client.post("/api/v1/auth/password-reset", json={"email": "x@example.com"}).status_code == 202
+        assert (
+            client.post(REGISTER, json={"email": "ada@example.com", "password": "a fine passphrase"}).status_code == 201
+        )
+        third = client.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": "a fine passphrase"})
+        assert third.status_code == 429 and third.headers["Retry-After"]
