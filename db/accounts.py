@@ -150,6 +150,18 @@ def revoke_token(jti: str, expires_at: int) -> None:
         RevokedToken.delete().where(RevokedToken.expires_at < utcnow()).execute()
 
 
+def end_session(user_id: int, token_version: int, jti: str, expires_at: int) -> None:
+    """Sign out: the token, if still honoured, is refused from now on."""
+    load_current_user(user_id, token_version, jti)
+    revoke_token(jti, expires_at)
+
+
+def hand_over_session(user_id: int, token_version: int, jti: str, expires_at: int) -> dict[str, Any]:
+    """Refresh: the old token is spent (a refresh hands the session over, it does not fork it)."""
+    end_session(user_id, token_version, jti, expires_at)
+    return user_payload(user_id)
+
+
 def update_me(user: CurrentUser, changes: dict[str, Any]) -> dict[str, Any]:
     with database.atomic():
         if "email" in changes and changes["email"] is not None:

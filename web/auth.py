@@ -82,31 +82,19 @@ async def refresh(request: Request) -> Response:
     claims = current_claims(request)
     if time.time() > claims.session_started_at + settings.refresh_window_seconds:
         raise NotAuthenticated("not_authenticated", "This session can no longer be refreshed; sign in again.")
-    user = await run_in_db(_refresh, claims.user_id, claims.version, claims.jti, claims.expires_at)
+    user = await run_in_db(accounts.hand_over_session, claims.user_id, claims.version, claims.jti, claims.expires_at)
     token, _ = issue_token(settings, claims.user_id, claims.version, claims.session_started_at)
     response = json_response({"user": user})
     set_session_cookie(response, settings, token)
     return response
 
 
-def _refresh(user_id: int, version: int, jti: str, expires_at: int) -> dict[str, Any]:
-    accounts.load_current_user(user_id, version, jti)
-    # The old token is spent: a refresh hands over the session, it does not fork it.
-    accounts.revoke_token(jti, expires_at)
-    return accounts.user_payload(user_id)
-
-
 async def logout(request: Request) -> Response:
     claims = current_claims(request)
-    await run_in_db(_logout, claims.user_id, claims.version, claims.jti, claims.expires_at)
+    await run_in_db(accounts.end_session, claims.user_id, claims.version, claims.jti, claims.expires_at)
     response = no_content()
     clear_session_cookie(response, settings_of(request))
     return response
-
-
-def _logout(user_id: int, version: int, jti: str, expires_at: int) -> None:
-    accounts.load_current_user(user_id, version, jti)
-    accounts.revoke_token(jti, expires_at)
 
 
 async def start_password_reset(request: Request) -> Response:

@@ -28,18 +28,14 @@ async def update_me(request: Request) -> Response:
 
 async def change_password(request: Request) -> Response:
     body = await parse_body(request, PasswordChange)
-    user_id_and_version = await with_user(request, _change_password, body.current_password, body.new_password)
+    version = await with_user(request, accounts.change_password, body.current_password, body.new_password)
     response = no_content()
     if COOKIE in request.cookies and "authorization" not in request.headers:
         # Every earlier token is now refused; this browser keeps its session with a fresh one.
         settings = settings_of(request)
-        token, _ = issue_token(settings, *user_id_and_version)
+        token, _ = issue_token(settings, current_claims(request).user_id, version)
         set_session_cookie(response, settings, token)
     return response
-
-
-def _change_password(user: accounts.CurrentUser, current: str, new: str) -> tuple[int, int]:
-    return user.id, accounts.change_password(user, current, new)
 
 
 TAG = "account"
