@@ -23,11 +23,11 @@ from web.schemas import (
     RequestPage,
 )
 from web.session import with_user
-from web.track_metadata import refresh_tracks
+from web.track_metadata import PROVIDERS, refresh_tracks
 
 
 def _with_track_refresh(request: Request, response: Response, payloads: list[dict[str, Any]]) -> Response:
-    waiting = [payload["id"] for payload in payloads if payload["track"] is None and payload["media_url"]]
+    waiting = [payload["id"] for payload in payloads if payload["track"] is None and payload["media_type"] in PROVIDERS]
     if waiting:
         response.background = BackgroundTask(refresh_tracks, request.app.state, waiting)
     return response
