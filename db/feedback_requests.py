@@ -15,7 +15,6 @@ from db.payloads import request_columns, request_payload
 from db.rows import dict_rows, first_dict
 
 MAX_FETCH_ATTEMPTS = 8
-FETCHABLE = {"soundcloud"}
 
 
 def _select() -> Any:
@@ -57,7 +56,7 @@ def _track_fields(kind: str | None) -> dict[str, Any]:
         "track_embed_html": None,
         "track_fetched_at": None,
         "track_fetch_attempts": 0,
-        "track_next_fetch_at": utcnow() if kind in FETCHABLE else None,
+        "track_next_fetch_at": utcnow() if kind is not None else None,
     }
 
 
@@ -134,14 +133,14 @@ def delete_request(user_id: int, request_id: int) -> None:
 # --- track metadata ---------------------------------------------------------------------------
 
 
-def due_track_fetches(request_ids: list[int]) -> list[tuple[int, str, str]]:
-    """Of these requests, those whose track metadata should be fetched now: (id, url, media_type)."""
+def due_track_fetches(request_ids: list[int], media_types: list[str]) -> list[tuple[int, str, str]]:
+    """Of these requests, those of `media_types` whose metadata should be fetched now: (id, url, type)."""
     if not request_ids:
         return []
     rows = FeedbackRequest.select(FeedbackRequest.id, FeedbackRequest.media_url, FeedbackRequest.media_type).where(
         FeedbackRequest.id.in_(request_ids)
         & FeedbackRequest.track_fetched_at.is_null()
-        & FeedbackRequest.media_type.in_(sorted(FETCHABLE))
+        & FeedbackRequest.media_type.in_(media_types)
         & (FeedbackRequest.track_next_fetch_at <= utcnow())
         & (FeedbackRequest.track_fetch_attempts < MAX_FETCH_ATTEMPTS)
     )

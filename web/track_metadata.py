@@ -73,7 +73,7 @@ PROVIDERS: dict[str, TrackProvider] = {"soundcloud": SoundCloudOEmbed()}
 async def refresh_tracks(state: State, request_ids: list[int]) -> None:
     """Fetch and store metadata for those of `request_ids` that are due; never raises."""
     try:
-        due = await run_in_db(feedback_requests.due_track_fetches, request_ids)
+        due = await run_in_db(feedback_requests.due_track_fetches, request_ids, sorted(PROVIDERS))
         for request_id, url, media_type in due:
             provider = PROVIDERS.get(media_type)
             if provider is None or not await run_in_db(feedback_requests.claim_track_fetch, request_id):
