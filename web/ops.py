@@ -22,8 +22,9 @@ DOCS_PAGE = """<!doctype html>
 <script src="/docs/static/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script></body></html>
 """
+# validatorUrl: null keeps Swagger UI from calling its public validator service.
 DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
-  withCredentials: true, presets: [SwaggerUIBundle.presets.apis]});
+  withCredentials: true, validatorUrl: null, presets: [SwaggerUIBundle.presets.apis]});
 """
 
 
