@@ -58,12 +58,20 @@ def _count(query: Any) -> Any:
     return query.select(fn.COUNT(SQL("*")))
 
 
+def _member_counts(user_id: int) -> list[Any]:
+    """Columns counting the group's other members with a track (`tracked`) and without (`trackless`)."""
+    others = FeedbackRequest.alias("others")
+    other_members = others.select().where((others.group == FeedbackGroup.id) & (others.user != user_id))
+    return [
+        _count(other_members.where(others.media_url.is_null(False))).alias("tracked"),
+        _count(other_members.where(others.media_url.is_null())).alias("trackless"),
+    ]
+
+
 def _page(user_id: int, limit: int, offset: int) -> Any:
     """A page of the user's groups, each with its counts and the total, in one query."""
-    others = FeedbackRequest.alias("others")
     mine = FeedbackResponse.alias("mine")
     about_me = FeedbackResponse.alias("about_me")
-    other_members = others.select().where((others.group == FeedbackGroup.id) & (others.user != user_id))
     my_reviews = mine.select().where((mine.group == FeedbackGroup.id) & (mine.user == user_id))
     return (
         FeedbackGroup.select(
@@ -71,8 +79,7 @@ def _page(user_id: int, limit: int, offset: int) -> Any:
             FeedbackGroup.name.alias("name"),
             FeedbackGroup.created_at.alias("created_at"),
             FeedbackGroup.genres.alias("genres"),
-            _count(other_members.where(others.media_url.is_null(False))).alias("tracked"),
-            _count(other_members.where(others.media_url.is_null())).alias("trackless"),
+            *_member_counts(user_id),
             _count(my_reviews).alias("review_total"),
             _count(my_reviews.where(mine.submitted_at.is_null(False))).alias("review_done"),
             _count(
@@ -89,16 +96,13 @@ def _page(user_id: int, limit: int, offset: int) -> Any:
 
 
 def _group_with_my_request(user_id: int, group_id: int) -> Any:
-    others = FeedbackRequest.alias("others")
-    other_members = others.select().where((others.group == FeedbackGroup.id) & (others.user != user_id))
     return (
         FeedbackRequest.select(
             *request_columns(FeedbackRequest),
             FeedbackGroup.name.alias("group_name"),
             FeedbackGroup.created_at.alias("group_created_at"),
             FeedbackGroup.genres.alias("group_genres"),
-            _count(other_members.where(others.media_url.is_null(False))).alias("tracked"),
-            _count(other_members.where(others.media_url.is_null())).alias("trackless"),
+            *_member_counts(user_id),
         )
         .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
         .where((FeedbackRequest.group == group_id) & (FeedbackRequest.user == user_id))
