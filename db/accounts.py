@@ -7,14 +7,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import JOIN, SQL, IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
-from db import rate_limits
+from db import rate_limits, visibility
 from db.connection import database
 from db.errors import Conflict, InvalidCredentials, InvalidToken, NotAuthenticated, ValidationFailed
-from db.models import FeedbackRequest, FeedbackResponse, PasswordReset, Reply, RevokedToken, User, iso, utcnow
+from db.models import PasswordReset, RevokedToken, User, iso, utcnow
 from db.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
-from db.prepared import Prepared
+from db.sql import Statement
 
 EMAIL_TAKEN = "An account with this email already exists."
 ACCOUNT_FAILURE_WINDOW = 15 * 60
@@ -32,59 +32,23 @@ def _by_email(email: str) -> Any:
     return User.select().where(fn.LOWER(User.email) == email.strip().lower())
 
 
-def _user_query(user_id: int, jti: str) -> Any:
-    owed = FeedbackResponse.select(fn.COUNT(SQL("*"))).where(
-        (FeedbackResponse.user == User.id) & FeedbackResponse.submitted_at.is_null()
-    )
-    theirs = Reply.alias("theirs")
-    written = FeedbackResponse.alias("written")
-    unread_as_writer = (
-        theirs.select(fn.COUNT(SQL("*")))
-        .join(written, on=(theirs.response == written.id))
-        .where((written.user == User.id) & (theirs.author != User.id) & theirs.read_at.is_null())
-    )
-    mine = Reply.alias("mine")
-    received = FeedbackResponse.alias("received")
-    owned = FeedbackRequest.alias("owned")
-    unread_as_owner = (
-        mine.select(fn.COUNT(SQL("*")))
-        .join(received, on=(mine.response == received.id))
-        .join(owned, on=(received.request == owned.id))
-        .where(
-            (owned.user == User.id) & received.rating.is_null(False) & (mine.author != User.id) & mine.read_at.is_null()
-        )
-    )
-    return User.select(
-        User.id,
-        User.email,
-        User.rating,
-        User.send_reminder_emails,
-        User.is_admin,
-        User.created_at,
-        owed.alias("owed"),
-        unread_as_writer.alias("unread_w"),
-        unread_as_owner.alias("unread_o"),
-        User.token_version,
-        fn.EXISTS(RevokedToken.select(SQL("1")).where(RevokedToken.jti == jti)).alias("revoked"),
-    ).where(User.id == user_id)
+USER_QUERY = Statement(f"""
+SELECT u.id, u.email, u.rating, u.send_reminder_emails, u.is_admin, u.created_at, u.token_version,
+    {visibility.owed_count("u.id")} AS owed, {visibility.unread_replies("u.id")} AS unread,
+    EXISTS (SELECT 1 FROM revoked_token rt WHERE rt.jti = :jti) AS revoked
+FROM "user" u WHERE u.id = :user
+""")
 
-
-USER_QUERY = Prepared(_user_query, 2)
-
-
-def _current_user_query(user_id: int, jti: str) -> Any:
-    revoked = RevokedToken.select(SQL("1")).where(RevokedToken.jti == jti)
-    return User.select(
-        User.id, User.email, User.is_admin, User.token_version, fn.EXISTS(revoked).alias("revoked")
-    ).where(User.id == user_id)
-
-
-CURRENT_USER_QUERY = Prepared(_current_user_query, 2)
+CURRENT_USER_QUERY = Statement("""
+SELECT u.id, u.email, u.is_admin, u.token_version,
+    EXISTS (SELECT 1 FROM revoked_token rt WHERE rt.jti = :jti) AS revoked
+FROM "user" u WHERE u.id = :user
+""")
 
 
 def user_payload(user_id: int) -> dict[str, Any]:
     """The contract's `user`, notifications included, in one query."""
-    row = USER_QUERY.first(user_id, "")
+    row = USER_QUERY.first(user=user_id, jti="")
     if row is None:
         raise NotAuthenticated()
     return _user_from_row(row)
@@ -92,14 +56,14 @@ def user_payload(user_id: int) -> dict[str, Any]:
 
 def current_user_payload(user_id: int, token_version: int, jti: str) -> dict[str, Any]:
     """`user_payload` for the holder of a token, checking the token in the same query (GET /me)."""
-    row = USER_QUERY.first(user_id, jti)
+    row = USER_QUERY.first(user=user_id, jti=jti)
     if row is None or row["revoked"] or row["token_version"] != token_version:
         raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
     return _user_from_row(row)
 
 
 def _user_from_row(row: dict[str, Any]) -> dict[str, Any]:
-    unread = int(row["unread_w"]) + int(row["unread_o"])
+    unread = int(row["unread"])
     owed_count = int(row["owed"])
     return {
         "id": row["id"],
@@ -114,7 +78,7 @@ def _user_from_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def load_current_user(user_id: int, token_version: int, jti: str) -> CurrentUser:
     """The user a token names, if the token is still honoured (not revoked, not superseded)."""
-    row = CURRENT_USER_QUERY.first(user_id, jti)
+    row = CURRENT_USER_QUERY.first(user=user_id, jti=jti)
     if row is None or row["revoked"] or row["token_version"] != token_version:
         raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
     return CurrentUser(row["id"], row["email"], bool(row["is_admin"]), row["token_version"])

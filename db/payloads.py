@@ -28,6 +28,11 @@ def request_columns(model: Any, prefix: str = "") -> list[Any]:
     return [getattr(model, "group" if name == "group_id" else name).alias(prefix + name) for name in REQUEST_COLUMNS]
 
 
+def request_columns_sql(alias: str, prefix: str = "") -> str:
+    """The same columns as SQL text, from the feedback_request alias `alias`."""
+    return ", ".join(f"{alias}.{name} AS {prefix}{name}" for name in REQUEST_COLUMNS)
+
+
 def request_payload(row: dict[str, Any], prefix: str = "", with_email_flag: bool = True) -> dict[str, Any]:
     """The contract's `request` from a row whose request columns carry `prefix`."""
 
@@ -55,8 +60,12 @@ def request_payload(row: dict[str, Any], prefix: str = "", with_email_flag: bool
     return payload
 
 
-def response_payload(row: dict[str, Any], show_rating: bool, show_replies: bool) -> dict[str, Any]:
-    """The contract's `response` from a row of response columns plus `req_`-prefixed request columns."""
+def response_payload(row: dict[str, Any], show_rating: bool) -> dict[str, Any]:
+    """The contract's `response` from a row of response columns plus `req_`-prefixed request columns.
+
+    Reply counts show only where the viewer's thread is open (`thread_open`, from db.visibility).
+    """
+    show_replies = bool(row["thread_open"])
     return {
         "id": row["id"],
         "request": request_payload(row, "req_", with_email_flag=False),

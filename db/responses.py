@@ -10,19 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import SQL, fn
+from peewee import SQL
 
+from db import visibility
 from db.accounts import CurrentUser
 from db.connection import database, is_postgres
 from db.errors import Conflict, Forbidden, NotFound
 from db.groups import ONE_RESPONSE
-from db.models import FeedbackRequest, FeedbackResponse, Reply, iso, utcnow
+from db.models import FeedbackResponse, Reply, iso, utcnow
 from db.payloads import response_payload
-from db.prepared import Prepared
 from db.rows import dict_rows
+from db.sql import Statement
 
-Reviewed = FeedbackRequest.alias("reviewed")
-Owed = FeedbackResponse.alias("owed")
 MAX_MARK = 1000
 
 
@@ -35,31 +34,20 @@ class Role:
     rated: bool
     allow_replies: bool
     owner_unlocked: bool
+    thread_open: bool
 
 
-def _role_query(response_id: int) -> Any:
-    owner_owes = Owed.select(SQL("1")).where(
-        (Owed.user == Reviewed.user) & (Owed.group == FeedbackResponse.group) & Owed.submitted_at.is_null()
-    )
-    return (
-        FeedbackResponse.select(
-            FeedbackResponse.user.alias("writer_id"),
-            FeedbackResponse.submitted_at.alias("submitted_at"),
-            FeedbackResponse.rating.alias("rating"),
-            FeedbackResponse.allow_replies.alias("allow_replies"),
-            Reviewed.user.alias("owner_id"),
-            fn.EXISTS(owner_owes).alias("owner_owes"),
-        )
-        .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
-        .where(FeedbackResponse.id == response_id)
-    )
-
-
-ROLE = Prepared(_role_query, 1)
+ROLE = Statement(f"""
+SELECT fr.user_id AS writer_id, fr.submitted_at, fr.rating, fr.allow_replies, reviewed.user_id AS owner_id,
+    {visibility.unlocked("reviewed.user_id", "fr.group_id")} AS owner_unlocked,
+    {visibility.thread_open_to(":user", "fr")} AS thread_open
+FROM feedback_response fr JOIN feedback_request reviewed ON fr.request_id = reviewed.id
+WHERE fr.id = :response
+""")
 
 
 def _role(user_id: int, response_id: int) -> Role:
-    row = ROLE.first(response_id)
+    row = ROLE.first(user=user_id, response=response_id)
     if row is None or user_id not in (row["writer_id"], row["owner_id"]):
         raise NotFound()
     is_owner = row["owner_id"] == user_id
@@ -70,13 +58,15 @@ def _role(user_id: int, response_id: int) -> Role:
         submitted=row["submitted_at"] is not None,
         rated=row["rating"] is not None,
         allow_replies=bool(row["allow_replies"]),
-        owner_unlocked=is_owner and not row["owner_owes"],
+        owner_unlocked=is_owner and bool(row["owner_unlocked"]),
+        thread_open=bool(row["thread_open"]),
     )
 
 
 def _payload(user_id: int, response_id: int, as_owner: bool) -> dict[str, Any]:
-    row = ONE_RESPONSE.rows(user_id, response_id)[0]
-    return response_payload(row, show_rating=as_owner, show_replies=not as_owner or row["rating"] is not None)
+    row = ONE_RESPONSE.first(user=user_id, response=response_id)
+    assert row is not None
+    return response_payload(row, show_rating=as_owner)
 
 
 def submit_response(user: CurrentUser, response_id: int, feedback: str, allow_replies: bool) -> dict[str, Any]:
@@ -121,9 +111,9 @@ def rate_response(user: CurrentUser, response_id: int, rating: int) -> dict[str,
 
 def _thread_role(user_id: int, response_id: int) -> Role:
     role = _role(user_id, response_id)
-    if role.is_writer or (role.is_owner and role.rated):
-        return role
-    raise NotFound()
+    if not role.thread_open:
+        raise NotFound()
+    return role
 
 
 def _reply_payload(reply: dict[str, Any], user_id: int) -> dict[str, Any]:
@@ -183,24 +173,14 @@ def create_reply(user: CurrentUser, response_id: int, text: str, allow_replies: 
 
 
 def mark_read(user: CurrentUser, reply_ids: list[int]) -> int:
-    """Mark replies read; only those by the other person on threads the caller can read."""
+    """Mark replies read; only those by the other person on threads open to the caller."""
     ids = sorted(set(reply_ids))[:MAX_MARK]
     if not ids:
         return 0
-    written = FeedbackResponse.select(FeedbackResponse.id).where(FeedbackResponse.user == user.id)
-    received = (
-        FeedbackResponse.select(FeedbackResponse.id)
-        .join(Reviewed, on=(FeedbackResponse.request == Reviewed.id))
-        .where((Reviewed.user == user.id) & FeedbackResponse.rating.is_null(False))
+    me = str(int(user.id))  # an integer, so safe to write into the SQL text
+    markable = SQL(
+        f"{visibility.unread_by(me, 'reply')} AND EXISTS (SELECT 1 FROM feedback_response fr "
+        f"WHERE fr.id = reply.response_id AND {visibility.thread_open_to(me, 'fr')})"
     )
     with database.atomic():
-        return int(
-            Reply.update(read_at=utcnow())
-            .where(
-                Reply.id.in_(ids)
-                & (Reply.author != user.id)
-                & Reply.read_at.is_null()
-                & (Reply.response.in_(written) | Reply.response.in_(received))
-            )
-            .execute()
-        )
+        return int(Reply.update(read_at=utcnow()).where(Reply.id.in_(ids) & markable).execute())

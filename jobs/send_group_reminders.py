@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from peewee import fn
+from peewee import SQL
 
 from application import Settings
-from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, FeedbackResponse, User, utcnow
+from db import visibility
+from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
 from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
 
@@ -25,21 +26,18 @@ GROUP_AGE = dt.timedelta(hours=20)
 
 
 def _due(now: dt.datetime) -> Any:
-    owes = FeedbackResponse.select(FeedbackResponse.id).where(
-        (FeedbackResponse.user == FeedbackRequest.user)
-        & (FeedbackResponse.group == FeedbackRequest.group)
-        & FeedbackResponse.submitted_at.is_null()
-    )
+    req = FeedbackRequest.alias("req")
+    owes = SQL(visibility.owes_in_group("req.user_id", "req.group_id"))
     return (
-        FeedbackRequest.select(FeedbackRequest.id)
-        .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
-        .join(User, on=(FeedbackRequest.user == User.id))
+        req.select(req.id)
+        .join(FeedbackGroup, on=(req.group == FeedbackGroup.id))
+        .join(User, on=(req.user == User.id))
         .where(
             (FeedbackGroup.created_at < now - GROUP_AGE)
-            & FeedbackRequest.reminder_sent_at.is_null()
-            & FeedbackRequest.email_when_grouped
+            & req.reminder_sent_at.is_null()
+            & req.email_when_grouped
             & User.send_reminder_emails
-            & fn.EXISTS(owes)
+            & owes
         )
     )
 

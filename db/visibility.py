@@ -1,0 +1,74 @@
+"""The exchange's one visibility rule: who owes what, who may read, rate and reply, what is unread.
+
+- A member owes one response for each other member of their group who has a track; a response is
+  owed until it is submitted.
+- Feedback on a member's track is theirs to read once it is submitted and they owe nothing more
+  in that group (their feedback is "unlocked"); only then may they rate it.
+- A reply thread is open to the response's writer, and to the track's owner once they rated it.
+- A reply is unread by a user when someone else wrote it on a thread open to that user and it has
+  not been marked read.
+
+Each rule is an SQL fragment over the caller's table aliases (`user` and `group` are SQL
+expressions: a column or a `:parameter`), so `/me`, groups, responses, replies and the reminder
+job all ask the same question the same way.
+"""
+
+from __future__ import annotations
+
+
+def submitted(response: str) -> str:
+    return f"{response}.submitted_at IS NOT NULL"
+
+
+def owes_in_group(user: str, group: str) -> str:
+    """True while `user` has feedback left to write in `group`."""
+    return (
+        "EXISTS (SELECT 1 FROM feedback_response owed "
+        f"WHERE owed.user_id = {user} AND owed.group_id = {group} AND owed.submitted_at IS NULL)"
+    )
+
+
+def unlocked(owner: str, group: str) -> str:
+    """True once `owner` may read (and rate) the submitted feedback on their track in `group`."""
+    return f"NOT {owes_in_group(owner, group)}"
+
+
+def owed_count(user: str) -> str:
+    """How many responses `user` still owes, over all their groups."""
+    return f"(SELECT COUNT(*) FROM feedback_response owed WHERE owed.user_id = {user} AND owed.submitted_at IS NULL)"
+
+
+def thread_open_to(user: str, response: str) -> str:
+    """True when `user` may read and write the reply thread on `response` (an alias of feedback_response)."""
+    return (
+        f"({response}.user_id = {user} OR ({response}.rating IS NOT NULL AND EXISTS ("
+        f"SELECT 1 FROM feedback_request thread_owner WHERE thread_owner.id = {response}.request_id "
+        f"AND thread_owner.user_id = {user})))"
+    )
+
+
+def unread_by(user: str, reply: str) -> str:
+    """True when `reply` (an alias of reply) is someone else's and not yet read (thread access aside)."""
+    return f"({reply}.author_id <> {user} AND {reply}.read_at IS NULL)"
+
+
+def unread_replies(user: str) -> str:
+    """How many replies `user` has not read on threads open to them.
+
+    Written as two counts (as writer, as owner after rating) so each uses its own index.
+    """
+    return (
+        "((SELECT COUNT(*) FROM reply unread_w JOIN feedback_response written ON unread_w.response_id = written.id "
+        f"WHERE written.user_id = {user} AND {unread_by(user, 'unread_w')}) + "
+        "(SELECT COUNT(*) FROM reply unread_o JOIN feedback_response received ON unread_o.response_id = received.id "
+        "JOIN feedback_request owned ON received.request_id = owned.id "
+        f"WHERE owned.user_id = {user} AND received.rating IS NOT NULL AND {unread_by(user, 'unread_o')}))"
+    )
+
+
+def unread_on(user: str, response: str) -> str:
+    """How many replies on `response` are unread by `user` (zero when the thread is not open to them)."""
+    return (
+        f"(CASE WHEN {thread_open_to(user, response)} THEN (SELECT COUNT(*) FROM reply unread "
+        f"WHERE unread.response_id = {response}.id AND {unread_by(user, 'unread')}) ELSE 0 END)"
+    )
