@@ -6,15 +6,18 @@ own `connection_context()`; nothing here is ever called on the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
 
 import anyio.to_thread
-from peewee import Database, DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
-from playhouse.pool import PooledPostgresqlDatabase
+import psycopg2
+import psycopg2.extensions
+from peewee import Database, DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 database = DatabaseProxy()
 
@@ -25,33 +28,105 @@ T = TypeVar("T")
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
-class PostgresPool(PooledPostgresqlDatabase):  # type: ignore[misc]
-    """Peewee's pool, pinging only connections that sat idle.
+class PoolExhausted(Exception):
+    """No pooled connection became free within the pool's timeout."""
 
-    The stock pool checks every connection it hands out with a `SELECT 1` round trip, made while
-    holding the database-wide lock, so under load every request queues behind one ping. A
-    connection returned moments ago is checked locally instead; one idle for longer (and so
-    possibly cut off by a server restart) still gets the round trip.
+
+class _NoneFree(Exception):
+    pass
+
+
+class PostgresPool(PostgresqlDatabase):
+    """A bounded pool of PostgreSQL connections, built on the two hooks every peewee backend
+    implements (`_connect` opens a connection, `_close` ends one) plus the public `connect()`.
+
+    A connection handed back moments ago is reused without a round trip; one idle for longer (and
+    so possibly cut off by a server restart) is pinged first, and replaced when the ping fails.
+    Waiting for a free connection happens outside peewee's database lock, up to `timeout`
+    seconds, after which `PoolExhausted` is raised.
     """
 
     IDLE_PING_SECONDS = 2.0
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._returned_at: dict[int, float] = {}
+    def __init__(self, database: str, max_connections: int = 20, timeout: float = 10, **kwargs: Any) -> None:
+        super().__init__(database, **kwargs)
+        self.max_connections = max_connections
+        self.wait_timeout = timeout
+        self._idle: list[tuple[float, Any]] = []  # (handed back at, connection), most recent last
+        self._open = 0
+        self._available = threading.Condition()
 
-    def _is_closed(self, conn: Any) -> bool:
-        returned = self._returned_at.get(id(conn))
-        if conn.closed or returned is None or time.monotonic() - returned > self.IDLE_PING_SECONDS:
-            return bool(super()._is_closed(conn))
-        return bool(self._adapter.is_connection_reusable(conn) is False)
+    @property
+    def open_connections(self) -> int:
+        return self._open
 
-    def _close(self, conn: Any, close_conn: bool = False) -> None:
-        super()._close(conn, close_conn)
-        if close_conn or conn.closed:
-            self._returned_at.pop(id(conn), None)
-        else:
-            self._returned_at[id(conn)] = time.monotonic()
+    def connect(self, reuse_if_open: bool = False) -> bool:
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            try:
+                return bool(super().connect(reuse_if_open))
+            except _NoneFree:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise PoolExhausted(f"all {self.max_connections} database connections are busy") from None
+                with self._available:
+                    self._available.wait(min(remaining, 0.05))
+
+    def _connect(self) -> Any:
+        while True:
+            with self._available:
+                if self._idle:
+                    handed_back_at, conn = self._idle.pop()
+                elif self._open < self.max_connections:
+                    self._open += 1
+                    break
+                else:
+                    raise _NoneFree()
+            if self._usable(conn, handed_back_at):
+                return conn
+            self._discard(conn)
+        try:
+            return super()._connect()  # type: ignore[misc]
+        except BaseException:
+            self._release_slot()
+            raise
+
+    def _close(self, conn: Any) -> None:
+        if conn.closed or conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+            self._discard(conn)
+            return
+        with self._available:
+            self._idle.append((time.monotonic(), conn))
+            self._available.notify()
+
+    def _usable(self, conn: Any, handed_back_at: float) -> bool:
+        if conn.closed:
+            return False
+        if time.monotonic() - handed_back_at <= self.IDLE_PING_SECONDS:
+            return True
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return True
+        except psycopg2.Error:
+            return False
+
+    def _discard(self, conn: Any) -> None:
+        with contextlib.suppress(psycopg2.Error):
+            conn.close()
+        self._release_slot()
+
+    def _release_slot(self) -> None:
+        with self._available:
+            self._open -= 1
+            self._available.notify()
+
+    def close_all(self) -> None:
+        """Close the idle connections (at shutdown or when the database is replaced)."""
+        with self._available:
+            idle, self._idle = self._idle, []
+        for _, conn in idle:
+            self._discard(conn)
 
 
 def make_database(url: str, pool_size: int = 40, pool_timeout: int = 10) -> Database:
@@ -76,7 +151,6 @@ def make_database(url: str, pool_size: int = 40, pool_timeout: int = 10) -> Data
             port=parsed.port,
             max_connections=pool_size,
             timeout=pool_timeout,
-            stale_timeout=300,
             connect_timeout=5,
         )
     raise ValueError(f"unsupported database URL scheme {parsed.scheme!r}")
@@ -93,7 +167,7 @@ def init_database(url: str, pool_size: int = 40, pool_timeout: int = 10) -> Data
 
 
 def is_postgres() -> bool:
-    return isinstance(database.obj, PooledPostgresqlDatabase) or getattr(database.obj, "param", "?") == "%s"
+    return isinstance(database.obj, PostgresqlDatabase)
 
 
 def in_connection(fn: Callable[P, T]) -> Callable[P, T]:

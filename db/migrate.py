@@ -12,7 +12,8 @@ from typing import Any
 
 from peewee import Database, PostgresqlDatabase
 from playhouse.migrations import Runner
-from playhouse.pool import PooledPostgresqlDatabase
+
+from db.connection import PostgresPool
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # An arbitrary constant that names "schema migration" among this database's advisory locks.
@@ -20,7 +21,7 @@ MIGRATION_LOCK_KEY = 7_301_001
 
 
 def _unpooled(db: Database) -> Database:
-    if isinstance(db, PooledPostgresqlDatabase):
+    if isinstance(db, PostgresPool):
         return PostgresqlDatabase(db.database, **db.connect_params)
     return db
 
