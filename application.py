@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -24,6 +27,8 @@ DEFAULT_DATABASE_URL = "sqlite:///howsmytrack.sqlite3"
 # Used only when ENVIRONMENT=development and no SECRET_KEY is given.
 DEVELOPMENT_SECRET = "development-only-secret-key-not-for-production-use"
 MIN_SECRET_LENGTH = 32
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 class ConfigError(Exception):
@@ -53,6 +58,25 @@ def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip().rstrip("/") for item in value.split(",") if item.strip())
 
 
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, as browsers send it in `Origin`."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _smtp_url(value: str) -> str:
+    value = value.strip()
+    if value:
+        parts = urlsplit(value)
+        if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+            raise ConfigError(f"SMTP_URL must look like smtp://host[:port] (or {', '.join(SMTP_SCHEMES[1:])}://)")
+    return value
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    return _bool(env[name], name) if env.get(name, "").strip() else default
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = DEVELOPMENT
@@ -70,8 +94,17 @@ class Settings:
     password_reset_ttl_seconds: int = 3600
     db_pool_size: int = 40
     db_pool_timeout_seconds: int = 10
+    # PostgreSQL session limits for the web process (jobs run without a statement timeout).
+    db_statement_timeout_ms: int = 15_000
+    db_idle_in_transaction_timeout_ms: int = 60_000
+    # Password hashes (argon2id, 64 MiB each) computed at once per process.
+    password_hash_concurrency: int = 2
+    docs_enabled: bool = True
+    demo_enabled: bool = True
     mail_folder: str = "mail-outbox"
     log_level: str = "INFO"
+    # Seconds since the epoch; tests replace it to move time instead of waiting.
+    clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
 
     @property
     def is_development(self) -> bool:
@@ -80,6 +113,22 @@ class Settings:
     @property
     def token_issuer(self) -> str:
         return "howsmytrack"
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        """Origins whose cookie-carrying writes are ours: WEB_URL's and CORS_ORIGINS.
+
+        In development the loopback names are interchangeable, so a browser on localhost works
+        against the default WEB_URL of 127.0.0.1 (and the other way round).
+        """
+        origins = {origin_of(self.web_url), *(origin.lower() for origin in self.cors_origins)}
+        if self.is_development:
+            for origin in list(origins):
+                parts = urlsplit(origin)
+                if parts.hostname in LOOPBACK_HOSTS:
+                    port = f":{parts.port}" if parts.port else ""
+                    origins |= {f"{parts.scheme}://{host}{port}" for host in LOOPBACK_HOSTS}
+        return frozenset(origins)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -114,7 +163,7 @@ class Settings:
             database_url=database_url,
             secret_key=secret_key,
             cors_origins=_list(env.get("CORS_ORIGINS", "")),
-            smtp_url=env.get("SMTP_URL", "").strip(),
+            smtp_url=_smtp_url(env.get("SMTP_URL", "")),
             web_url=(env.get("WEB_URL", "").strip() or defaults.web_url).rstrip("/"),
             auth_rate_per_address=_int(
                 env.get("AUTH_RATE_PER_ADDRESS", str(defaults.auth_rate_per_address)), "AUTH_RATE_PER_ADDRESS", 1
@@ -126,6 +175,16 @@ class Settings:
             ),
             trusted_proxies=_list(env.get("TRUSTED_PROXIES", "")),
             db_pool_size=_int(env.get("DB_POOL_SIZE", str(defaults.db_pool_size)), "DB_POOL_SIZE", 1),
+            db_statement_timeout_ms=_int(
+                env.get("DB_STATEMENT_TIMEOUT_MS", str(defaults.db_statement_timeout_ms)), "DB_STATEMENT_TIMEOUT_MS"
+            ),
+            password_hash_concurrency=_int(
+                env.get("PASSWORD_HASH_CONCURRENCY", str(defaults.password_hash_concurrency)),
+                "PASSWORD_HASH_CONCURRENCY",
+                1,
+            ),
+            docs_enabled=_flag(env, "DOCS_ENABLED", environment == DEVELOPMENT),
+            demo_enabled=_flag(env, "DEMO_ENABLED", environment == DEVELOPMENT),
             mail_folder=env.get("MAIL_FOLDER", defaults.mail_folder),
             log_level=env.get("LOG_LEVEL", defaults.log_level).upper(),
         )

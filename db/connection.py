@@ -24,8 +24,24 @@ database = DatabaseProxy()
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Errors that mean "the database could not be reached", as opposed to a query the data refused.
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+# Errors the database layer raises for reasons other than the data: `failure_kind()` sorts them.
+# (psycopg2 errors that peewee does not rename, such as SerializationFailure, arrive as they are.)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
+
+RETRY, BUSY, TIMEOUT, UNAVAILABLE = "retry", "busy", "timeout", "unavailable"
+_PG_KINDS = {
+    "40001": RETRY,  # serialization_failure
+    "40P01": RETRY,  # deadlock_detected
+    "55P03": BUSY,  # lock_not_available
+    "53300": BUSY,  # too_many_connections
+    "57014": TIMEOUT,  # query_canceled: statement_timeout
+    "25P03": TIMEOUT,  # idle_in_transaction_session_timeout
+}
 
 
 class PoolExhausted(Exception):
@@ -129,8 +145,14 @@ class PostgresPool(PostgresqlDatabase):
             self._discard(conn)
 
 
-def make_database(url: str, pool_size: int = 40, pool_timeout: int = 10) -> Database:
-    """A database for a `sqlite:///path` or `postgresql://user:pass@host:port/name` URL."""
+def make_database(
+    url: str, pool_size: int = 40, pool_timeout: int = 10, statement_timeout_ms: int = 0, idle_timeout_ms: int = 60_000
+) -> Database:
+    """A database for a `sqlite:///path` or `postgresql://user:pass@host:port/name` URL.
+
+    On PostgreSQL every session gets `statement_timeout` (0: none, as jobs use) and
+    `idle_in_transaction_session_timeout`, so a stuck request cannot hold locks for long.
+    """
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///") :] or ":memory:"
@@ -152,22 +174,53 @@ def make_database(url: str, pool_size: int = 40, pool_timeout: int = 10) -> Data
             max_connections=pool_size,
             timeout=pool_timeout,
             connect_timeout=5,
+            options=f"-c statement_timeout={statement_timeout_ms} "
+            f"-c idle_in_transaction_session_timeout={idle_timeout_ms}",
         )
     raise ValueError(f"unsupported database URL scheme {parsed.scheme!r}")
 
 
-def init_database(url: str, pool_size: int = 40, pool_timeout: int = 10) -> Database:
+def init_database(
+    url: str, pool_size: int = 40, pool_timeout: int = 10, statement_timeout_ms: int = 0, idle_timeout_ms: int = 60_000
+) -> Database:
     """Point the models at the database for `url`, closing whatever was there before."""
     previous = database.obj
-    if previous is not None and hasattr(previous, "close_all"):
+    if isinstance(previous, PostgresPool):
         previous.close_all()
-    db = make_database(url, pool_size, pool_timeout)
+    db = make_database(url, pool_size, pool_timeout, statement_timeout_ms, idle_timeout_ms)
     database.initialize(db)
     return db
 
 
 def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
+
+
+def failure_kind(error: BaseException) -> str | None:
+    """What a database error means for the caller: RETRY (serialisation failure or deadlock: run the
+    transaction again), BUSY (locks or connections all taken), TIMEOUT (a statement ran too long),
+    UNAVAILABLE (the server cannot be reached), or None (a bug, reported as such)."""
+    if isinstance(error, PoolExhausted):
+        return BUSY
+    if not isinstance(error, DATABASE_ERRORS):
+        return None
+    driver_error = getattr(error, "orig", None) or error  # peewee keeps the driver's exception
+    if isinstance(driver_error, psycopg2.Error):
+        code = driver_error.pgcode or ""
+        if code in _PG_KINDS:
+            return _PG_KINDS[code]
+        # No SQLSTATE: the connection itself failed; 08: connection exceptions; 57P: server shutting down.
+        if not code or code.startswith(("08", "57P")):
+            return UNAVAILABLE
+        return None
+    if isinstance(driver_error, InterfaceError | psycopg2.InterfaceError):
+        return UNAVAILABLE
+    message = str(driver_error).lower()
+    if "database is locked" in message or "database table is locked" in message:
+        return BUSY
+    if "unable to open database" in message or "disk i/o error" in message:
+        return UNAVAILABLE
+    return None
 
 
 def in_connection(fn: Callable[P, T]) -> Callable[P, T]:
@@ -181,6 +234,19 @@ def in_connection(fn: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
+def _once_more_on_conflict(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except DATABASE_ERRORS as error:
+        if failure_kind(error) != RETRY:
+            raise
+        return fn()  # a serialisation failure or deadlock rolled the transaction back: run it again once
+
+
 async def run_in_db(fn: Callable[..., T], *args: Any) -> T:
-    """Run a sync unit of work on a worker thread with its own connection."""
-    return await anyio.to_thread.run_sync(functools.partial(in_connection(fn), *args))
+    """Run a sync unit of work on a worker thread with its own connection.
+
+    A transaction that lost a serialisation conflict or a deadlock is run once more.
+    """
+    work = functools.partial(in_connection(fn), *args)
+    return await anyio.to_thread.run_sync(functools.partial(_once_more_on_conflict, work))

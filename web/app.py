@@ -34,7 +34,13 @@ def all_routes() -> list[BaseRoute]:
 def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The app; `http_transport` replaces the network for outbound calls (tests use a local fake)."""
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    init_database(settings.database_url, settings.db_pool_size, settings.db_pool_timeout_seconds)
+    init_database(
+        settings.database_url,
+        settings.db_pool_size,
+        settings.db_pool_timeout_seconds,
+        settings.db_statement_timeout_ms,
+        settings.db_idle_in_transaction_timeout_ms,
+    )
     routes = all_routes()
     middleware = [
         Middleware(RequestLogMiddleware),

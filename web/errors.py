@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from db.connection import UNAVAILABLE_ERRORS
+from db.connection import BUSY, DATABASE_ERRORS, RETRY, TIMEOUT, UNAVAILABLE, PoolExhausted, failure_kind
 from db.errors import DomainError, RateLimited, ValidationFailed
 
 log = logging.getLogger("howsmytrack.errors")
@@ -60,15 +60,29 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, message, headers=dict(exc.headers) if exc.headers else None)
 
 
-async def database_unavailable(request: Request, exc: Exception) -> Response:
-    log.warning("database unavailable: %s", type(exc).__name__, extra={"request_id": request_id(request)})
-    return error_response(
-        503, "database_unavailable", "The database cannot be reached; try again shortly.", headers={"Retry-After": "5"}
-    )
+DATABASE_FAILURES = {
+    UNAVAILABLE: ("database_unavailable", "The database cannot be reached; try again shortly.", "5"),
+    BUSY: ("database_busy", "The service is busy; try again in a moment.", "1"),
+    RETRY: ("database_busy", "The service is busy; try again in a moment.", "1"),
+    TIMEOUT: ("database_timeout", "That took too long to answer; try again shortly.", "5"),
+}
+
+
+async def database_failure(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After for outages, contention and timeouts; anything else is a bug (500)."""
+    kind = failure_kind(exc)
+    if kind is None:
+        return await server_error(request, exc)
+    code, message, retry_after = DATABASE_FAILURES[kind]
+    if kind == UNAVAILABLE:
+        log.warning("database unavailable: %s", exc, extra={"request_id": request_id(request)})
+    else:
+        log.warning("database %s (request %s)", kind, request_id(request), exc_info=exc)
+    return error_response(503, code, message, headers={"Retry-After": retry_after})
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"request_id": request_id(request)})
+    log.error("unhandled error (request %s)", request_id(request), exc_info=exc)
     return error_response(500, "internal_error", f"Something went wrong on our side (request {request_id(request)}).")
 
 
@@ -80,6 +94,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     HTTPProblem: http_problem,
     HTTPException: http_exception,
-    **{error: database_unavailable for error in UNAVAILABLE_ERRORS},
+    **{error: database_failure for error in (*DATABASE_ERRORS, PoolExhausted)},
     Exception: server_error,
 }

@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from db.connection import UNAVAILABLE_ERRORS, database, run_in_db
+from db.connection import DATABASE_ERRORS, PoolExhausted, database, run_in_db
 from web.errors import error_response
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
@@ -32,6 +32,9 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+READINESS_FAILURES = (*DATABASE_ERRORS, PoolExhausted)
+
+
 def _ping() -> None:
     database.execute_sql("SELECT 1")
 
@@ -39,7 +42,7 @@ def _ping() -> None:
 async def readyz(request: Request) -> Response:
     try:
         await run_in_db(_ping)
-    except UNAVAILABLE_ERRORS:
+    except READINESS_FAILURES:
         return error_response(503, "database_unavailable", "The database cannot be reached.")
     return JSONResponse({"status": "ready"})
 

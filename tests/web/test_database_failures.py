@@ -1,0 +1,134 @@
+"""Database failures map to precise answers: retried, 503 with Retry-After, or a logged 500."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from peewee import OperationalError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from application import Settings
+from db.connection import BUSY, UNAVAILABLE, database, failure_kind, run_in_db
+from tests.builders import bearer, make_user
+from web.app import build_app
+
+
+def _app_with(settings: Settings, work: Callable[[], Any]) -> TestClient:
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse({"result": await run_in_db(work)})
+
+    app = build_app(settings)
+    app.router.routes.append(Route("/test-only/work", endpoint))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _raise_sqlstate(code: str) -> None:
+    database.execute_sql(f"DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '{code}'; END $$")
+
+
+def test_a_serialisation_failure_is_run_once_more(pg_settings: Settings) -> None:
+    calls: list[int] = []
+
+    def work() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            _raise_sqlstate("40001")
+        return "done"
+
+    with _app_with(pg_settings, work) as client:
+        response = client.get("/test-only/work")
+    assert response.status_code == 200 and response.json() == {"result": "done"} and len(calls) == 2
+
+
+def test_a_deadlock_twice_is_a_503_busy_with_retry_after(pg_settings: Settings) -> None:
+    with _app_with(pg_settings, lambda: _raise_sqlstate("40P01")) as client:
+        response = client.get("/test-only/work")
+    assert response.status_code == 503 and response.json()["error"]["code"] == "database_busy"
+    assert response.headers["Retry-After"] == "1"
+
+
+def test_a_statement_timeout_is_a_503_timeout(pg_settings: Settings) -> None:
+    def slow() -> None:
+        with database.atomic():
+            database.execute_sql("SET LOCAL statement_timeout = 10")
+            database.execute_sql("SELECT pg_sleep(2)")
+
+    with _app_with(pg_settings, slow) as client:
+        response = client.get("/test-only/work")
+    assert response.status_code == 503 and response.json()["error"]["code"] == "database_timeout"
+
+
+def test_web_sessions_carry_statement_and_idle_transaction_timeouts(pg_settings: Settings) -> None:
+    def limits() -> list[str]:
+        return [
+            database.execute_sql("SHOW statement_timeout").fetchone()[0],
+            database.execute_sql("SHOW idle_in_transaction_session_timeout").fetchone()[0],
+        ]
+
+    with _app_with(pg_settings, limits) as client:
+        assert client.get("/test-only/work").json()["result"] == ["15s", "1min"]
+
+
+def test_an_exhausted_pool_is_a_503_busy(pg_settings: Settings) -> None:
+    settings = pg_settings.with_changes(db_pool_size=1, db_pool_timeout_seconds=0)
+    held, release = threading.Event(), threading.Event()
+    with _app_with(settings, lambda: "free") as client:
+
+        def hold() -> None:
+            with database.connection_context():
+                held.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait(10)
+        try:
+            response = client.get("/test-only/work")
+        finally:
+            release.set()
+            holder.join()
+        assert response.status_code == 503 and response.json()["error"]["code"] == "database_busy"
+        assert response.headers["Retry-After"]
+        assert client.get("/test-only/work").json() == {"result": "free"}
+
+
+def test_a_query_bug_is_a_500_logged_with_its_traceback_and_request_id(
+    db: str, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with _app_with(settings, lambda: database.execute_sql("SELECT * FROM no_such_table")) as client:
+        response = client.get("/test-only/work", headers={"X-Request-ID": "trace-me-1"})
+    assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
+    records = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert any("trace-me-1" in record.getMessage() and record.exc_info for record in records)
+
+
+def test_sqlite_database_is_locked_counts_as_busy(tmp_path: Any) -> None:
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("CREATE TABLE t (x)")
+    holder.commit()
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as raised:
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        holder.rollback()
+        holder.close()
+        other.close()
+    assert failure_kind(OperationalError(raised.value)) == BUSY
+
+
+def test_a_stopped_server_counts_as_unavailable_not_a_bug(db: str, settings: Settings) -> None:
+    user = make_user()
+    with TestClient(build_app(settings)) as client:
+        assert client.get("/api/v1/me", headers=bearer(settings, user)).status_code == 200
+    assert failure_kind(OperationalError(sqlite3.OperationalError("unable to open database file"))) == UNAVAILABLE
