@@ -32,7 +32,7 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-READINESS_FAILURES = (*DATABASE_ERRORS, PoolExhausted)
+READINESS_FAILURES: tuple[type[Exception], ...] = (*DATABASE_ERRORS, PoolExhausted)
 
 
 def _ping() -> None:
