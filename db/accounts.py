@@ -11,9 +11,9 @@ from peewee import JOIN, IntegrityError, fn
 
 from db import rate_limits, visibility
 from db.connection import database
-from db.errors import Conflict, InvalidCredentials, InvalidToken, NotAuthenticated, ValidationFailed
+from db.errors import Conflict, InvalidToken, NotAuthenticated
 from db.models import PasswordReset, RevokedToken, User, iso, utcnow
-from db.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
+from db.passwords import DUMMY_HASH
 from db.sql import Statement
 
 EMAIL_TAKEN = "An account with this email already exists."
@@ -96,22 +96,44 @@ def register(email: str, password_hash: str) -> dict[str, Any]:
     return user_payload(user.id)
 
 
-def authenticate(email: str, password: str, failures_allowed: int) -> dict[str, Any]:
-    """Check a sign-in; counts failures per account and refuses once they pass the limit."""
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What checking a password needs, read before the (slow) check runs outside any transaction."""
+
+    user_id: int | None
+    password_hash: str
+    failures_key: str
+
+
+def begin_sign_in(email: str, failures_allowed: int, now: float) -> SignInAttempt:
+    """Count the attempt against the account first (atomically), refusing it past the limit.
+
+    The count is taken back by `finish_sign_in` when the password proves right, so only failures
+    stay counted; simultaneous wrong guesses cannot all pass under the limit.
+    """
     key = f"login-failures:{email.strip().lower()}"
-    rate_limits.refuse_if_exhausted(key, failures_allowed, ACCOUNT_FAILURE_WINDOW)
+    rate_limits.limit_attempt(key, failures_allowed, ACCOUNT_FAILURE_WINDOW, now)
     user = _by_email(email).first()
-    if not verify_password(user.password_hash if user else DUMMY_HASH, password) or user is None:
-        rate_limits.hit(key, ACCOUNT_FAILURE_WINDOW)
-        raise InvalidCredentials()
-    return user_payload(user.id) | {"token_version": user.token_version}
+    if user is None:
+        return SignInAttempt(None, DUMMY_HASH, key)
+    return SignInAttempt(user.id, user.password_hash, key)
+
+
+def finish_sign_in(attempt: SignInAttempt, now: float) -> dict[str, Any]:
+    """The signed-in user's payload (with their token version), once the password was right."""
+    assert attempt.user_id is not None
+    rate_limits.forget_attempt(attempt.failures_key, ACCOUNT_FAILURE_WINDOW, now)
+    version = User.select(User.token_version).where(User.id == attempt.user_id).scalar()
+    return user_payload(attempt.user_id) | {"token_version": int(version)}
 
 
 def revoke_token(jti: str, expires_at: int) -> None:
+    """Refuse the token from now on; NotAuthenticated when it was already refused (spent)."""
     expiry = dt.datetime.fromtimestamp(expires_at, dt.UTC).replace(tzinfo=None)
     with database.atomic():
-        RevokedToken.insert(jti=jti, expires_at=expiry).on_conflict_ignore().execute()
-        RevokedToken.delete().where(RevokedToken.expires_at < utcnow()).execute()
+        inserted = RevokedToken.insert(jti=jti, expires_at=expiry).on_conflict_ignore().as_rowcount().execute()
+    if not inserted:
+        raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
 
 
 def end_session(user_id: int, token_version: int, jti: str, expires_at: int) -> None:
@@ -121,18 +143,21 @@ def end_session(user_id: int, token_version: int, jti: str, expires_at: int) -> 
 
 
 def hand_over_session(user_id: int, token_version: int, jti: str, expires_at: int) -> dict[str, Any]:
-    """Refresh: the old token is spent (a refresh hands the session over, it does not fork it)."""
+    """Refresh: the old token is spent, once; a second refresh of it is refused, so a refresh
+    hands the session over and never forks it."""
     end_session(user_id, token_version, jti, expires_at)
     return user_payload(user_id)
 
 
-def update_me(user: CurrentUser, changes: dict[str, Any]) -> dict[str, Any]:
+def update_me(user: CurrentUser, email: str | None, send_reminder_emails: bool | None) -> dict[str, Any]:
+    values: dict[Any, Any] = {}
+    if email is not None:
+        values[User.email] = email
+    if send_reminder_emails is not None:
+        values[User.send_reminder_emails] = send_reminder_emails
     with database.atomic():
-        if "email" in changes and changes["email"] is not None:
-            taken = _by_email(changes["email"]).where(User.id != user.id).exists()
-            if taken:
-                raise Conflict("email_taken", EMAIL_TAKEN)
-        values = {getattr(User, name): value for name, value in changes.items() if value is not None}
+        if email is not None and _by_email(email).where(User.id != user.id).exists():
+            raise Conflict("email_taken", EMAIL_TAKEN)
         if values:
             try:
                 with database.atomic():
@@ -142,18 +167,37 @@ def update_me(user: CurrentUser, changes: dict[str, Any]) -> dict[str, Any]:
     return user_payload(user.id)
 
 
-def change_password(user: CurrentUser, current_password: str, new_password: str) -> int:
-    """Set a new password and end every other session; returns the new token version."""
-    stored = User.get_by_id(user.id)
-    if not verify_password(stored.password_hash, current_password):
-        raise ValidationFailed({"current_password": "is not your current password"})
-    problem = password_problem(new_password, stored.email)
-    if problem:
-        raise ValidationFailed({"new_password": problem})
-    new_hash = hash_password(new_password)
+@dataclass(frozen=True)
+class StoredPassword:
+    password_hash: str
+    email: str
+
+
+def stored_password(user: CurrentUser) -> StoredPassword:
+    row = User.select(User.password_hash, User.email).where(User.id == user.id).get()
+    return StoredPassword(row.password_hash, row.email)
+
+
+def set_password(user: CurrentUser, previous_hash: str, new_hash: str) -> int:
+    """Replace the password checked as `previous_hash` and end every other session and every
+    outstanding reset link; returns the new token version. Refused (token_revoked) when the
+    password changed in between."""
     with database.atomic():
-        User.update(password_hash=new_hash, token_version=User.token_version + 1).where(User.id == user.id).execute()
+        changed = (
+            User.update(password_hash=new_hash, token_version=User.token_version + 1)
+            .where((User.id == user.id) & (User.password_hash == previous_hash))
+            .execute()
+        )
+        if not changed:
+            raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
+        _spend_resets(user.id)
         return int(User.select(User.token_version).where(User.id == user.id).scalar())
+
+
+def _spend_resets(user_id: int) -> None:
+    PasswordReset.update(used_at=utcnow()).where(
+        (PasswordReset.user == user_id) & PasswordReset.used_at.is_null()
+    ).execute()
 
 
 def _token_hash(token: str) -> str:
@@ -172,30 +216,41 @@ def start_password_reset(email: str, token: str, ttl_seconds: int) -> str | None
     return str(user.email)
 
 
-def confirm_password_reset(token: str, new_password: str) -> None:
-    with database.atomic():
-        reset = (
-            PasswordReset.select(PasswordReset, User)
-            .join(User, JOIN.INNER)
-            .where(
-                (PasswordReset.token_hash == _token_hash(token))
-                & PasswordReset.used_at.is_null()
-                & (PasswordReset.expires_at > utcnow())
-            )
-            .first()
+def _live_reset(token: str) -> Any:
+    return (
+        PasswordReset.select(PasswordReset, User)
+        .join(User, JOIN.INNER)
+        .where(
+            (PasswordReset.token_hash == _token_hash(token))
+            & PasswordReset.used_at.is_null()
+            & (PasswordReset.expires_at > utcnow())
         )
+        .first()
+    )
+
+
+def reset_address(token: str) -> str:
+    """The account email a live reset token belongs to (the password rules need it)."""
+    reset = _live_reset(token)
+    if reset is None:
+        raise InvalidToken()
+    return str(reset.user.email)
+
+
+def confirm_password_reset(token: str, new_hash: str) -> None:
+    """Spend the token (and every other of that account) and set the new password, in one transaction."""
+    with database.atomic():
+        reset = _live_reset(token)
         if reset is None:
             raise InvalidToken()
-        problem = password_problem(new_password, reset.user.email)
-        if problem:
-            raise ValidationFailed({"password": problem})
         claimed = (
             PasswordReset.update(used_at=utcnow())
-            .where((PasswordReset.user == reset.user.id) & PasswordReset.used_at.is_null())
+            .where((PasswordReset.token_hash == reset.token_hash) & PasswordReset.used_at.is_null())
             .execute()
         )
         if not claimed:
             raise InvalidToken()
-        User.update(password_hash=hash_password(new_password), token_version=User.token_version + 1).where(
+        _spend_resets(reset.user.id)
+        User.update(password_hash=new_hash, token_version=User.token_version + 1).where(
             User.id == reset.user.id
         ).execute()

@@ -76,6 +76,12 @@ class PostgresPool(PostgresqlDatabase):
     def open_connections(self) -> int:
         return self._open
 
+    @property
+    def in_use(self) -> int:
+        """Connections handed out and not yet handed back."""
+        with self._available:
+            return self._open - len(self._idle)
+
     def connect(self, reuse_if_open: bool = False) -> bool:
         deadline = time.monotonic() + self.wait_timeout
         while True:

@@ -69,6 +69,7 @@ class RateLimitCounter(BaseModel):
     key = CharField(max_length=300)
     window = IntegerField()
     count = IntegerField(default=0)
+    expires_at = DateTimeField(null=True)
 
     class Meta:
         primary_key = False
@@ -152,6 +153,9 @@ class EmailOutbox(BaseModel):
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
     last_error = TextField(null=True)
+    claimed_by = CharField(max_length=64, null=True)
+    claimed_at = DateTimeField(null=True)
+    failed_at = DateTimeField(null=True)
 
 
 ALL_MODELS = [

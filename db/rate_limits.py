@@ -1,12 +1,25 @@
-"""Fixed-window attempt counters kept in the database, so every worker and host shares them."""
+"""Fixed-window attempt counters kept in the database, so every worker and host shares them.
+
+Each attempt is counted first, atomically (one upsert returning the new count), and only then
+judged, so simultaneous attempts can never all slip under the limit. Time comes from the caller
+(`Settings.clock`), which lets tests move it.
+"""
 
 from __future__ import annotations
 
-import time
+import datetime as dt
 
-from db.connection import database
 from db.errors import RateLimited
-from db.models import RateLimitCounter
+from db.sql import Statement
+
+COUNT_ONE = Statement("""
+INSERT INTO rate_limit_counter (key, "window", count, expires_at) VALUES (:key, :window, 1, :expires_at)
+ON CONFLICT (key, "window") DO UPDATE SET count = rate_limit_counter.count + 1
+RETURNING count
+""")
+UNCOUNT_ONE = Statement("""
+UPDATE rate_limit_counter SET count = count - 1 WHERE key = :key AND "window" = :window AND count > 0
+""")
 
 
 def _window(window_seconds: int, now: float) -> tuple[int, int]:
@@ -15,41 +28,19 @@ def _window(window_seconds: int, now: float) -> tuple[int, int]:
     return window, retry_after
 
 
-def count(key: str, window_seconds: int, now: float | None = None) -> int:
-    window, _ = _window(window_seconds, time.time() if now is None else now)
-    value = (
-        RateLimitCounter.select(RateLimitCounter.count)
-        .where((RateLimitCounter.key == key) & (RateLimitCounter.window == window))
-        .scalar()
-    )
-    return int(value or 0)
-
-
-def hit(key: str, window_seconds: int, now: float | None = None) -> int:
+def hit(key: str, window_seconds: int, now: float) -> int:
     """Count one attempt in the current window; returns the window's count including it."""
-    window, _ = _window(window_seconds, time.time() if now is None else now)
-    with database.atomic():
-        RateLimitCounter.delete().where((RateLimitCounter.key == key) & (RateLimitCounter.window < window)).execute()
-        (
-            RateLimitCounter.insert(key=key, window=window, count=1)
-            .on_conflict(
-                conflict_target=[RateLimitCounter.key, RateLimitCounter.window],
-                update={RateLimitCounter.count: RateLimitCounter.count + 1},
-            )
-            .execute()
-        )
-        return count(key, window_seconds, now)
+    window, _ = _window(window_seconds, now)
+    expires_at = dt.datetime.fromtimestamp((window + 1) * window_seconds, dt.UTC).replace(tzinfo=None)
+    return int(COUNT_ONE.rows(key=key, window=window, expires_at=expires_at)[0]["count"])
 
 
-def limit_attempt(key: str, limit: int, window_seconds: int) -> None:
-    """Count an attempt and refuse it when the window already holds `limit` of them."""
-    now = time.time()
+def limit_attempt(key: str, limit: int, window_seconds: int, now: float) -> None:
+    """Count an attempt and refuse it when the window already held `limit` of them."""
     if hit(key, window_seconds, now) > limit:
         raise RateLimited(_window(window_seconds, now)[1])
 
 
-def refuse_if_exhausted(key: str, limit: int, window_seconds: int) -> None:
-    """Refuse without counting when `limit` attempts were already counted in this window."""
-    now = time.time()
-    if count(key, window_seconds, now) >= limit:
-        raise RateLimited(_window(window_seconds, now)[1])
+def forget_attempt(key: str, window_seconds: int, now: float) -> None:
+    """Take back an attempt counted in this window (a sign-in that turned out to be right)."""
+    UNCOUNT_ONE.execute(key=key, window=_window(window_seconds, now)[0])

@@ -23,11 +23,18 @@ class Statement:
         self.sqlite = text
         self.postgres = _NAMED.sub(r"%(\1)s", text.replace("%", "%%"))
 
-    def rows(self, **params: Any) -> list[dict[str, Any]]:
+    def _run(self, params: dict[str, Any]) -> Any:
         missing = self.names - params.keys()
         if missing:
             raise TypeError(f"missing SQL parameters: {sorted(missing)}")
-        cursor = database.execute_sql(self.postgres if is_postgres() else self.sqlite, params)
+        return database.execute_sql(self.postgres if is_postgres() else self.sqlite, params)
+
+    def execute(self, **params: Any) -> int:
+        """Run a statement that returns no rows; returns how many rows it changed."""
+        return int(self._run(params).rowcount)
+
+    def rows(self, **params: Any) -> list[dict[str, Any]]:
+        cursor = self._run(params)
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

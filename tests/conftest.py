@@ -25,6 +25,11 @@ from tests.smtp import SmtpSink
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def fixed_clock() -> float:
+    """Rate-limit windows never roll over mid-test; tests that need time to pass move their own clock."""
+    return 1_800_000_010.0
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[TestPostgres]:
     server = TestPostgres()
@@ -67,6 +72,8 @@ def truncate_all() -> None:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
+        web_url="http://testserver",
+        clock=fixed_clock,
         auth_rate_per_address=1000,
         auth_failures_per_account=1000,
         mail_folder=str(tmp_path / "mail"),
@@ -92,7 +99,13 @@ def pg_db(postgresql_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def pg_settings(pg_db: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=pg_db, mail_folder=str(tmp_path / "mail"), db_pool_size=20)
+    return Settings(
+        database_url=pg_db,
+        web_url="http://testserver",
+        clock=fixed_clock,
+        mail_folder=str(tmp_path / "mail"),
+        db_pool_size=20,
+    )
 
 
 @pytest.fixture

@@ -15,10 +15,11 @@ from starlette.responses import Response
 from application import Settings
 from db import accounts, rate_limits
 from db.connection import run_in_db
-from db.errors import NotAuthenticated
-from db.passwords import hash_password
+from db.demo import DEMO_EMAIL
+from db.errors import InvalidCredentials, NotAuthenticated
 from mail import Mailer, MailError, Message
 from web.bodies import parse_body
+from web.passwords import hash_new_password, password_matches
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import (
     Credentials,
@@ -28,7 +29,14 @@ from web.schemas import (
     TokenOut,
     UserEnvelope,
 )
-from web.session import clear_session_cookie, client_address, current_claims, set_session_cookie, settings_of
+from web.session import (
+    clear_session_cookie,
+    client_address,
+    current_claims,
+    refuse_foreign_origin,
+    set_session_cookie,
+    settings_of,
+)
 from web.tokens import issue_token
 
 log = logging.getLogger("howsmytrack.auth")
@@ -38,11 +46,13 @@ ADDRESS_WINDOW = 60
 async def _limit_address(request: Request) -> None:
     settings = settings_of(request)
     key = f"auth-address:{client_address(request)}"
-    await run_in_db(rate_limits.limit_attempt, key, settings.auth_rate_per_address, ADDRESS_WINDOW)
+    await run_in_db(rate_limits.limit_attempt, key, settings.auth_rate_per_address, ADDRESS_WINDOW, settings.clock())
 
 
 def _signed_in(request: Request, user: dict[str, Any], status: int = 200) -> Response:
     settings = settings_of(request)
+    # Login CSRF: a foreign page must not sign the browser in to an account of its choosing.
+    refuse_foreign_origin(request, settings)
     token, _ = issue_token(settings, user["id"], user.pop("token_version", 0))
     response = json_response({"user": user}, status)
     set_session_cookie(response, settings, token)
@@ -52,16 +62,22 @@ def _signed_in(request: Request, user: dict[str, Any], status: int = 200) -> Res
 async def register(request: Request) -> Response:
     await _limit_address(request)
     body = await parse_body(request, Registration)
-    password_hash = await to_thread.run_sync(hash_password, body.password)
+    password_hash = await hash_new_password(request, body.password, body.email, "password")
     user = await run_in_db(accounts.register, body.email, password_hash)
     return _signed_in(request, user, 201)
 
 
 async def _authenticate(request: Request) -> dict[str, Any]:
+    """Count the attempt, check the password outside any transaction, then sign in."""
+    settings = settings_of(request)
     await _limit_address(request)
     body = await parse_body(request, Credentials)
-    failures = settings_of(request).auth_failures_per_account
-    return await run_in_db(accounts.authenticate, body.email, body.password, failures)
+    if not settings.demo_enabled and body.email.strip().lower() == DEMO_EMAIL:
+        raise InvalidCredentials()
+    attempt = await run_in_db(accounts.begin_sign_in, body.email, settings.auth_failures_per_account, settings.clock())
+    if not await password_matches(request, attempt.password_hash, body.password) or attempt.user_id is None:
+        raise InvalidCredentials()
+    return await run_in_db(accounts.finish_sign_in, attempt, settings.clock())
 
 
 async def login(request: Request) -> Response:
@@ -132,7 +148,9 @@ async def _send_quietly(mailer: Mailer, message: Message) -> None:
 
 async def confirm_password_reset(request: Request) -> Response:
     body = await parse_body(request, PasswordResetConfirm)
-    await run_in_db(accounts.confirm_password_reset, body.token, body.password)
+    address = await run_in_db(accounts.reset_address, body.token)
+    password_hash = await hash_new_password(request, body.password, address, "password")
+    await run_in_db(accounts.confirm_password_reset, body.token, password_hash)
     return no_content()
 
 

@@ -7,7 +7,9 @@ from starlette.responses import Response
 
 from db import accounts
 from db.connection import run_in_db
+from db.errors import ValidationFailed
 from web.bodies import parse_body
+from web.passwords import hash_new_password, password_matches
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import MeUpdate, PasswordChange, UserEnvelope
 from web.session import COOKIE, current_claims, set_session_cookie, settings_of, with_user
@@ -22,13 +24,17 @@ async def get_me(request: Request) -> Response:
 
 async def update_me(request: Request) -> Response:
     body = await parse_body(request, MeUpdate)
-    user = await with_user(request, accounts.update_me, body.model_dump(exclude_unset=True))
+    user = await with_user(request, accounts.update_me, body.email, body.send_reminder_emails)
     return json_response({"user": user})
 
 
 async def change_password(request: Request) -> Response:
     body = await parse_body(request, PasswordChange)
-    version = await with_user(request, accounts.change_password, body.current_password, body.new_password)
+    stored = await with_user(request, accounts.stored_password)
+    if not await password_matches(request, stored.password_hash, body.current_password):
+        raise ValidationFailed({"current_password": "is not your current password"})
+    new_hash = await hash_new_password(request, body.new_password, stored.email, "new_password")
+    version = await with_user(request, accounts.set_password, stored.password_hash, new_hash)
     response = no_content()
     if COOKIE in request.cookies and "authorization" not in request.headers:
         # Every earlier token is now refused; this browser keeps its session with a fresh one.

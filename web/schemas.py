@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from db.errors import ValidationFailed
 from db.genres import GENRES
 from db.media import MAX_URL_LENGTH
-from db.passwords import MAX_LENGTH, password_problem
+from db.passwords import MAX_LENGTH
 
 GenreKey = Literal["electronic", "hip_hop", "jazz", "urban_rnb", "pop", "rock_metal_punk", "no_genre"]
 assert set(GenreKey.__args__) == set(GENRES)  # type: ignore[attr-defined]
@@ -43,17 +42,12 @@ class Credentials(Body):
 
 
 class Registration(Credentials):
+    """The password rules are applied where the password is hashed (web/passwords.py)."""
+
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
         return checked_email(value)
-
-    @model_validator(mode="after")
-    def _password(self) -> Registration:
-        problem = password_problem(self.password, self.email)
-        if problem:
-            raise ValidationFailed({"password": problem})
-        return self
 
 
 class PasswordResetStart(Body):

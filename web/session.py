@@ -48,14 +48,26 @@ def _origin_of(request: Request) -> str | None:
     return None
 
 
+def _refuse() -> Forbidden:
+    return Forbidden("forbidden", "Cross-site request refused: send it from an allowed origin.")
+
+
 def check_csrf(request: Request, settings: Settings) -> None:
-    """Cookie-authenticated unsafe requests must come from our own or an allowed origin."""
+    """Cookie-authenticated unsafe requests must come from a configured public origin (WEB_URL's
+    or CORS_ORIGINS), compared as configured, so a TLS-terminating proxy changes nothing."""
     if request.method not in UNSAFE_METHODS:
         return
     origin = _origin_of(request)
-    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-    if origin is None or (origin != own and origin not in settings.cors_origins):
-        raise Forbidden("forbidden", "Cross-site request refused: send it from an allowed origin.")
+    if origin is None or origin.lower() not in settings.allowed_origins:
+        raise _refuse()
+
+
+def refuse_foreign_origin(request: Request, settings: Settings) -> None:
+    """For routes that set the session cookie: a browser request from a foreign origin is refused;
+    one with no origin at all (an API client) is not."""
+    origin = _origin_of(request)
+    if origin is not None and origin.lower() not in settings.allowed_origins:
+        raise _refuse()
 
 
 def claims_of(request: Request) -> Claims:

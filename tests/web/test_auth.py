@@ -12,6 +12,7 @@ from jose import jwt
 from starlette.testclient import TestClient
 
 from application import Settings
+from db.accounts import start_password_reset
 from db.connection import database
 from db.models import PasswordReset, utcnow
 from tests.builders import PASSWORD, bearer, make_user
@@ -95,8 +96,17 @@ def test_login_gives_one_answer_for_wrong_password_and_unknown_email(anon: TestC
     assert wrong.json()["error"]["code"] == "invalid_credentials"
 
 
+class FakeClock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_login_attempts_are_limited_per_address(db: str, settings: Settings) -> None:
-    app = build_app(replace(settings, auth_rate_per_address=3))
+    clock = FakeClock(1_800_000_010.0)  # 10 s into a one-minute window
+    app = build_app(replace(settings, auth_rate_per_address=3, clock=clock))
     make_user("ada@example.com")
     with TestClient(app) as client:
         codes = [
@@ -106,20 +116,77 @@ def test_login_attempts_are_limited_per_address(db: str, settings: Settings) -> 
         limited = client.post(LOGIN, json={"email": "ada@example.com", "password": PASSWORD})
         assert limited.status_code == 429
         assert limited.json()["error"]["code"] == "rate_limited"
-        assert 1 <= int(limited.headers["Retry-After"]) <= 61
+        assert limited.headers["Retry-After"] == "51"
+        clock.now += 50  # the next window
+        assert client.post(LOGIN, json={"email": "ada@example.com", "password": PASSWORD}).status_code == 200
 
 
 def test_failed_logins_lock_the_account_for_a_while(db: str, settings: Settings) -> None:
-    app = build_app(replace(settings, auth_failures_per_account=2))
+    clock = FakeClock(1_800_000_000.0)  # the start of a 15-minute window
+    app = build_app(replace(settings, auth_failures_per_account=2, clock=clock))
     make_user("ada@example.com")
     with TestClient(app) as client:
         for _ in range(2):
             assert client.post(LOGIN, json={"email": "ada@example.com", "password": "wrong one"}).status_code == 401
         locked = client.post(LOGIN, json={"email": "ADA@example.com", "password": PASSWORD})
         assert locked.status_code == 429
-        assert int(locked.headers["Retry-After"]) > 0
+        assert locked.headers["Retry-After"] == "901"
         other = make_user("bob@example.com")
         assert client.post(LOGIN, json={"email": other.email, "password": PASSWORD}).status_code == 200
+        clock.now += 900
+        assert client.post(LOGIN, json={"email": "ada@example.com", "password": PASSWORD}).status_code == 200
+
+
+def test_right_passwords_do_not_count_toward_the_account_lockout(db: str, settings: Settings) -> None:
+    app = build_app(replace(settings, auth_failures_per_account=2, clock=FakeClock()))
+    make_user("ada@example.com")
+    with TestClient(app) as client:
+        for _ in range(5):
+            assert client.post(LOGIN, json={"email": "ada@example.com", "password": PASSWORD}).status_code == 200
+        assert client.post(LOGIN, json={"email": "ada@example.com", "password": "wrong one"}).status_code == 401
+
+
+def test_a_foreign_page_cannot_sign_the_browser_in(client: TestClient) -> None:
+    make_user("ada@example.com")
+    body = {"email": "ada@example.com", "password": PASSWORD}
+    foreign = client.post(LOGIN, json=body, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+    registered = client.post(
+        REGISTER,
+        json={"email": "eve@example.com", "password": "a fine passphrase"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert registered.status_code == 403 and "set-cookie" not in registered.headers
+    client.headers.pop("Origin")
+    assert client.post(LOGIN, json=body).status_code == 200  # an API client sends no Origin
+
+
+def test_cookie_writes_behind_a_tls_proxy_match_the_configured_public_origin(db: str, settings: Settings) -> None:
+    # The proxy speaks plain HTTP to us with its own Host; the browser is on https://howsmytrack.example.
+    app = build_app(replace(settings, web_url="https://howsmytrack.example"))
+    with TestClient(app, base_url="http://app:8000", headers={"Origin": "https://howsmytrack.example"}) as client:
+        register(client)
+        assert client.patch("/api/v1/me", json={"send_reminder_emails": False}).status_code == 200
+        own_host = client.patch(
+            "/api/v1/me", json={"send_reminder_emails": True}, headers={"Origin": "http://app:8000"}
+        )
+        assert own_host.status_code == 403
+
+
+def test_a_reset_link_issued_before_a_password_change_no_longer_works(
+    db: str, settings: Settings, client: TestClient
+) -> None:
+    register(client, "ada@example.com", "a fine passphrase")
+    with database.connection_context():
+        start_password_reset("ada@example.com", "an-old-reset-token", 3600)
+    changed = client.put(
+        "/api/v1/me/password", json={"current_password": "a fine passphrase", "new_password": "brand new phrase"}
+    )
+    assert changed.status_code == 204
+    late = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": "an-old-reset-token", "password": "x" * 12}
+    )
+    assert late.status_code == 400 and late.json()["error"]["code"] == "invalid_token"
 
 
 def test_token_route_gives_a_bearer_token_and_no_cookie(anon: TestClient) -> None:
