@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,6 +13,8 @@ from db.errors import ValidationFailed
 from web.errors import HTTPProblem
 
 MAX_BODY_BYTES = 1_000_000
+# No body of ours nests more than a list inside an object; anything far deeper is refused.
+MAX_DEPTH = 32
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -39,19 +42,40 @@ async def read_json(request: Request) -> Any:
         if size > MAX_BODY_BYTES:
             raise HTTPProblem(413, "payload_too_large", f"The body may be at most {MAX_BODY_BYTES} bytes.")
         chunks.append(chunk)
+    body = b"".join(chunks)
+    if _nesting(body) > MAX_DEPTH:
+        raise HTTPProblem(400, "too_deeply_nested", f"The body may nest arrays and objects at most {MAX_DEPTH} deep.")
     try:
-        return json.loads(b"".join(chunks))
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise HTTPProblem(400, "malformed_json", "The body is not valid JSON.") from None
 
 
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting(body: bytes) -> int:
+    """How deep brackets nest outside strings: checked before parsing, which recurses."""
+    depth = deepest = 0
+    for match in re.finditer(rb"[\[\]{}]", _STRING.sub(b'""', body)):
+        depth += 1 if match.group() in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
+    """Whether any key or string in the (depth-checked) value holds a NUL; iterative, never recursive."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

@@ -79,7 +79,7 @@ async def delete_request(request: Request) -> Response:
 
 TAG = "feedback requests"
 GENRE_LIST = {"type": "array", "items": {"$ref": "#/components/schemas/Genre"}}
-ONE = "/feedback-requests/{request_id:int}"
+ONE = "/feedback-requests/{request_id:id}"
 routes = [
     api("/genres", list_genres, "GET", RouteDoc("The genres a request can name", TAG, response=GENRE_LIST, auth=False)),
     api(

@@ -33,7 +33,7 @@ routes = [
         RouteDoc("The caller's groups, newest first", TAG, query=Page, response=GroupPage),
     ),
     api(
-        "/groups/{group_id:int}",
+        "/groups/{group_id:id}",
         get_group,
         "GET",
         RouteDoc(

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute, Route
 
-from web.routing import RouteDoc
+from web.routing import MAX_ID, RouteDoc
 from web.schemas import ErrorOut, Genre
 
 ERROR_TEXT = {
@@ -23,6 +23,7 @@ ERROR_TEXT = {
     422: "Validation error",
     429: "Rate limited (see Retry-After)",
 }
+ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 
 
@@ -56,7 +57,7 @@ def _operation(route: Route, method: str, doc: RouteDoc) -> dict[str, Any]:
     if doc.description:
         operation["description"] = doc.description
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer" if kind == "int" else "string"}}
+        {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA if kind == "id" else {"type": "string"}}
         for name, kind in PATH_PARAM.findall(route.path)
     ]
     if doc.query is not None:

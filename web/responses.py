@@ -51,7 +51,7 @@ async def mark_replies_read(request: Request) -> Response:
 
 
 TAG = "feedback"
-ONE = "/responses/{response_id:int}"
+ONE = "/responses/{response_id:id}"
 routes = [
     api(
         ONE,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -17,6 +18,22 @@ from web.session import claims_of
 
 API_PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1
+
+
+class IdConvertor(Convertor[int]):
+    """`{name:id}`: a row id in a path. At most ten digits match, so no path can make Python parse a
+    huge integer; a longer one matches no route (404), a ten-digit one past the id range is not found."""
+
+    regex = "[0-9]{1,10}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("id", IdConvertor())
 
 
 @dataclass(frozen=True)

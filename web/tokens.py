@@ -16,6 +16,9 @@ from application import MIN_SECRET_LENGTH, Settings
 
 ALGORITHM = "HS256"
 AUDIENCE = "howsmytrack-api"
+MAX_INT32 = 2**31 - 1
+MAX_JTI = 64
+MAX_TIMESTAMP = 2**33  # the year 2242
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti", "ver", "orig_iat")
 
 
@@ -75,17 +78,30 @@ def decode_token(settings: Settings, token: str) -> Claims:
         raise BadToken(str(error)) from None
     if header.get("alg") != ALGORITHM or any(claim not in payload for claim in REQUIRED_CLAIMS):
         raise BadToken("unexpected header or missing claims")
+    subject = str(payload["sub"])
     try:
-        return Claims(
-            user_id=int(payload["sub"]),
+        claims = Claims(
+            user_id=int(subject) if subject.isascii() and subject.isdigit() and len(subject) <= 10 else -1,
             jti=str(payload["jti"]),
             version=int(payload["ver"]),
             issued_at=int(payload["iat"]),
             expires_at=int(payload["exp"]),
             session_started_at=int(payload["orig_iat"]),
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BadToken("malformed claims") from None
+    # Values a database column can hold, whatever a key holder put in the token.
+    in_range = (
+        0 < claims.user_id <= MAX_INT32
+        and 0 <= claims.version <= MAX_INT32
+        and 0 < len(claims.jti) <= MAX_JTI
+        and all(
+            0 <= value < MAX_TIMESTAMP for value in (claims.issued_at, claims.expires_at, claims.session_started_at)
+        )
+    )
+    if not in_range:
+        raise BadToken("claims out of range")
+    return claims
 
 
 def _key(settings: Settings) -> str:

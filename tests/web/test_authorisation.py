@@ -16,7 +16,7 @@ def _operations(auth: bool) -> list[tuple[str, str]]:
     for route in all_routes():
         doc: RouteDoc | None = getattr(route, "doc", None)
         if doc is not None and doc.auth == auth:
-            path = route.path.replace(":int", "")  # type: ignore[attr-defined]
+            path = route.path.replace(":id", "")  # type: ignore[attr-defined]
             for method in sorted(route.methods - {"HEAD"}):  # type: ignore[attr-defined]
                 found.append((method, path.format(**SAMPLE_IDS)))
     return found

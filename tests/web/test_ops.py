@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -179,3 +180,51 @@ def test_nul_characters_are_refused_not_stored(anon: TestClient, settings) -> No
     assert response.status_code == 422 and "NUL" in response.json()["error"]["fields"]["body"]
     login = anon.post("/api/v1/auth/login", json={"email": "a\u0000@example.com", "password": "whatever1"})
     assert login.status_code == 422
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(anon: TestClient) -> None:
+    for depth in (400, 5000, 100_000):
+        body = "[" * depth + "]" * depth
+        response = anon.post(
+            "/api/v1/auth/password-reset/confirm", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, depth
+        assert response.json()["error"]["code"] == "too_deeply_nested"
+    nested_in_string = json.dumps({"token": "[" * 150, "password": "a fine passphrase"})
+    response = anon.post(
+        "/api/v1/auth/password-reset/confirm", content=nested_in_string, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_token"
+
+
+def test_a_path_id_of_thousands_of_digits_is_a_404(anon: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.builders import bearer
+
+    headers = bearer(settings, make_user())
+    for digits in (11, 4301, 10_000):
+        response = anon.get("/api/v1/groups/" + "1" * digits, headers=headers)
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert anon.get("/api/v1/groups/" + "1" * 5000).status_code == 404
+
+
+def test_tokens_with_out_of_range_claims_are_refused_not_a_500(anon: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    import time as time_module
+
+    from jose import jwt
+
+    from web.tokens import AUDIENCE
+
+    now = int(time_module.time())
+    base = {"jti": "abc", "ver": 0, "iat": now, "exp": now + 60, "orig_iat": now, "iss": "howsmytrack", "aud": AUDIENCE}
+    for claims in (
+        {"sub": "1" * 30},
+        {"sub": "0000000000001"},
+        {"sub": "1", "ver": 2**40},
+        {"sub": "1", "jti": "x" * 500},
+        {"sub": "1", "exp": 10**15},
+    ):
+        token = jwt.encode(base | claims, settings.secret_key, algorithm="HS256")
+        response = anon.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, claims
+        logout = anon.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert logout.status_code == 401, claims
