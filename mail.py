@@ -25,7 +25,12 @@ SENDER = "How's My Track? <no-reply@howsmytrack.invalid>"
 
 
 class MailError(Exception):
-    pass
+    """A message was not delivered. `permanent`: sending it again cannot help (the server refused
+    the recipient for good, or the address cannot be written in a mail envelope)."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -83,20 +88,34 @@ class Mailer:
             for message in messages:
                 self._write_to_folder(folder, message)
             return [None for _ in messages]
+        results: list[Exception | None] = []
         try:
             with self._connect() as smtp:
-                results: list[Exception | None] = []
                 for message in messages:
-                    try:
-                        smtp.sendmail(SENDER_ADDRESS, [message.to], build(message))
-                        results.append(None)
-                    except smtplib.SMTPRecipientsRefused as error:
-                        results.append(MailError(str(error)))
-                return results
+                    results.append(self._send_one(smtp, message))
         except (OSError, smtplib.SMTPException) as error:
+            # The connection failed (or never opened): what went out before stays delivered.
             log.warning("SMTP delivery failed: %s", error)
             failure = MailError(f"SMTP delivery failed: {error}")
-            return [failure for _ in messages]
+            results.extend(failure for _ in messages[len(results) :])
+        return results
+
+    @staticmethod
+    def _send_one(smtp: smtplib.SMTP, message: Message) -> MailError | None:
+        """Send one message; a problem with this message alone is returned, a broken connection raised."""
+        if not message.to.isascii() or any(char in message.to for char in "\r\n<>"):
+            # SMTP commands are ASCII (we do not use SMTPUTF8); checked before the server sees anything.
+            return MailError(f"cannot address {message.to!r}: not a plain ASCII address", permanent=True)
+        try:
+            smtp.sendmail(SENDER_ADDRESS, [message.to], build(message))
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            return MailError(f"recipient refused: {error.recipients}", permanent=all(code >= 500 for code in codes))
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+            if error.smtp_code == 421:  # the server is closing the connection
+                raise
+            return MailError(f"message refused: {error.smtp_code} {error.smtp_error!r}", error.smtp_code >= 500)
+        return None
 
     def send(self, message: Message) -> None:
         error = self.send_many([message])[0]
@@ -114,8 +133,8 @@ class Mailer:
             smtp = smtplib.SMTP(host, url.port or 25, timeout=10)
             if url.scheme == "smtp+starttls":
                 smtp.starttls(context=ssl.create_default_context())
-        else:
-            raise MailError(f"unsupported SMTP_URL scheme {url.scheme!r}")
+        else:  # Settings refuse other schemes at start-up
+            raise MailError(f"unsupported SMTP_URL scheme {url.scheme!r}", permanent=True)
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
         return smtp

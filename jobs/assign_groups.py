@@ -207,17 +207,17 @@ def assign_groups(settings: Settings) -> JobResult:
         groups, problems = plan_groups(_candidates())
         counts = apply_plan(groups, now) if groups else {"groups": 0, "assigned": 0, "responses": 0}
     committed = time.perf_counter()
-    sent, failed, error = emails.deliver(emails.GROUPED, settings)
+    delivery = emails.deliver(emails.GROUPED, settings)
     counts |= {
-        "emails_sent": sent,
-        "emails_failed": failed,
+        "emails_sent": delivery.sent,
+        "emails_failed": delivery.retrying,
+        "emails_refused": delivery.refused,
         "assign_ms": round((committed - started) * 1000),
         "email_ms": round((time.perf_counter() - committed) * 1000),
     }
-    if error:
-        problems.append(f"{failed} email(s) not sent, will retry next run: {error}")
+    problems += emails.problems(delivery, "email")
     summary = f"{counts['assigned']} request(s) placed in {counts['groups']} group(s)"
-    return JobResult(summary, counts, problems, outcome="partial" if failed else "ok")
+    return JobResult(summary, counts, problems, outcome="partial" if delivery.retrying else "ok")
 
 
 def main(argv: list[str] | None = None) -> int:

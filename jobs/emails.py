@@ -1,27 +1,36 @@
 """Emails the jobs send: "you've been grouped" and reminders, rendered and delivered from the outbox.
 
 Rows enter `email_outbox` in the same transaction as the change they announce; delivery happens
-after commit, so a failing SMTP server never undoes that change. Unsent rows are retried on the
-next run.
+after commit, so a failing SMTP server never undoes that change.
+
+Delivery: a sender first claims a batch of rows (`claimed_by`, `claimed_at`; on PostgreSQL with
+`FOR UPDATE SKIP LOCKED`, on SQLite under the write lock), so two runs at once never take the same
+row. Each message's outcome is recorded: delivered (`sent_at`), refused for good (`failed_at`: a
+recipient the server rejects or an address that cannot be written, never blocking the others), or
+to try again on the next run (up to MAX_ATTEMPTS). A claim not settled within CLAIM_LEASE (its
+sender died) is free to claim again, so delivery is at least once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from application import Settings
-from db.bulk import batched
-from db.connection import database
+from db.connection import database, is_postgres
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
 from db.rows import dict_rows
-from mail import Mailer, Message
+from mail import Mailer, MailError, Message
 
 GROUPED = "grouped"
 REMINDER = "reminder"
 MAX_ATTEMPTS = 10
-BATCH = 1000
+BATCH = 200
 MAX_PER_RUN = 200_000
+CLAIM_LEASE = dt.timedelta(minutes=30)
 
 
 def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:
@@ -41,11 +50,32 @@ def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:
     return Message(to=row["email"], subject=subject, text=text, html=body)
 
 
-def _pending(kind: str) -> list[dict[str, Any]]:
-    """Every pending email of `kind` (capped per run), with what rendering needs, in one query."""
+def _claim(kind: str, sender: str, now: dt.datetime, limit: int) -> int:
+    """Take up to `limit` deliverable rows of `kind` for `sender`; returns how many it took."""
+    claimable = (
+        EmailOutbox.select(EmailOutbox.id)
+        .where(
+            (EmailOutbox.kind == kind)
+            & EmailOutbox.sent_at.is_null()
+            & EmailOutbox.failed_at.is_null()
+            & (EmailOutbox.attempts < MAX_ATTEMPTS)
+            & (EmailOutbox.claimed_at.is_null() | (EmailOutbox.claimed_at < now - CLAIM_LEASE))
+        )
+        .order_by(EmailOutbox.id)
+        .limit(limit)
+    )
+    if is_postgres():
+        claimable = claimable.for_update(skip_locked=True)
+    with database.atomic():
+        return int(EmailOutbox.update(claimed_by=sender, claimed_at=now).where(EmailOutbox.id.in_(claimable)).execute())
+
+
+def _claimed(sender: str, after_id: int) -> list[dict[str, Any]]:
+    """The next batch of this sender's claimed rows, with what rendering needs, in one query."""
     return dict_rows(
         EmailOutbox.select(
             EmailOutbox.id,
+            EmailOutbox.attempts,
             User.email,
             FeedbackRequest.group.alias("group_id"),
             FeedbackGroup.name.alias("group_name"),
@@ -54,30 +84,77 @@ def _pending(kind: str) -> list[dict[str, Any]]:
         .switch(EmailOutbox)
         .join(FeedbackRequest, on=(EmailOutbox.request == FeedbackRequest.id))
         .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
-        .where((EmailOutbox.kind == kind) & EmailOutbox.sent_at.is_null() & (EmailOutbox.attempts < MAX_ATTEMPTS))
+        .where((EmailOutbox.claimed_by == sender) & EmailOutbox.sent_at.is_null() & (EmailOutbox.id > after_id))
         .order_by(EmailOutbox.id)
-        .limit(MAX_PER_RUN)
+        .limit(BATCH)
     )
 
 
-def deliver(kind: str, settings: Settings, mailer: Mailer | None = None) -> tuple[int, int, str | None]:
-    """Send pending emails of `kind`; returns (sent, failed, first error)."""
+@dataclass
+class Delivery:
+    sent: int = 0
+    retrying: int = 0
+    refused: int = 0
+    first_retry_error: str | None = None
+    first_refusal: str | None = None
+
+
+def _record(rows: list[dict[str, Any]], results: list[Exception | None], delivery: Delivery) -> None:
+    """Settle each message of a batch: delivered, refused for good, or released for a later run."""
+    now = utcnow()
+    sent = [row["id"] for row, error in zip(rows, results, strict=True) if error is None]
+    refused: list[tuple[int, str]] = []
+    retry: list[tuple[int, str]] = []
+    for row, error in zip(rows, results, strict=True):
+        if error is None:
+            continue
+        text = str(error)[:1000]
+        permanent = isinstance(error, MailError) and error.permanent
+        (refused if permanent or row["attempts"] + 1 >= MAX_ATTEMPTS else retry).append((row["id"], text))
+    settled = {
+        EmailOutbox.claimed_by: None,
+        EmailOutbox.claimed_at: None,
+        EmailOutbox.attempts: EmailOutbox.attempts + 1,
+    }
+    with database.atomic():
+        if sent:
+            EmailOutbox.update({**settled, EmailOutbox.sent_at: now}).where(EmailOutbox.id.in_(sent)).execute()
+        # Each failure keeps its own error text; failures are few.
+        for row_id, text in refused:
+            EmailOutbox.update({**settled, EmailOutbox.failed_at: now, EmailOutbox.last_error: text}).where(
+                EmailOutbox.id == row_id
+            ).execute()
+        for row_id, text in retry:
+            EmailOutbox.update({**settled, EmailOutbox.last_error: text}).where(EmailOutbox.id == row_id).execute()
+    if refused:
+        delivery.first_refusal = delivery.first_refusal or refused[0][1]
+    if retry:
+        delivery.first_retry_error = delivery.first_retry_error or retry[0][1]
+    delivery.sent += len(sent)
+    delivery.refused += len(refused)
+    delivery.retrying += len(retry)
+
+
+def deliver(kind: str, settings: Settings, mailer: Mailer | None = None) -> Delivery:
+    """Claim and send the pending emails of `kind`, recording each message's outcome."""
     mailer = mailer or Mailer(settings)
-    sent = failed = 0
-    first_error: str | None = None
-    for rows in batched(_pending(kind), BATCH):
-        results = mailer.send_many([render(kind, row, settings) for row in rows])
-        ok = [row["id"] for row, error in zip(rows, results, strict=True) if error is None]
-        bad = [(row["id"], error) for row, error in zip(rows, results, strict=True) if error is not None]
-        with database.atomic():
-            if ok:
-                sent_now = {EmailOutbox.sent_at: utcnow(), EmailOutbox.attempts: EmailOutbox.attempts + 1}
-                EmailOutbox.update(sent_now).where(EmailOutbox.id.in_(ok)).execute()
-            if bad:
-                message = str(bad[0][1])[:1000]
-                first_error = first_error or message
-                failed_now = {EmailOutbox.attempts: EmailOutbox.attempts + 1, EmailOutbox.last_error: message}
-                EmailOutbox.update(failed_now).where(EmailOutbox.id.in_([row_id for row_id, _ in bad])).execute()
-        sent += len(ok)
-        failed += len(bad)
-    return sent, failed, first_error
+    sender = uuid.uuid4().hex
+    delivery = Delivery()
+    if not _claim(kind, sender, utcnow(), MAX_PER_RUN):
+        return delivery
+    last_id = 0
+    while rows := _claimed(sender, last_id):
+        last_id = rows[-1]["id"]
+        messages = [render(kind, row, settings) for row in rows]
+        _record(rows, mailer.send_many(messages), delivery)
+    return delivery
+
+
+def problems(delivery: Delivery, what: str) -> list[str]:
+    """The run's notes about its emails (refusals are noted; only retries make a run partial)."""
+    notes = []
+    if delivery.retrying:
+        notes.append(f"{delivery.retrying} {what}(s) not sent, will retry next run: {delivery.first_retry_error}")
+    if delivery.refused:
+        notes.append(f"{delivery.refused} {what}(s) refused for good: {delivery.first_refusal}")
+    return notes

@@ -55,10 +55,16 @@ def send_group_reminders(settings: Settings, now: dt.datetime | None = None) -> 
             columns = [EmailOutbox.user, EmailOutbox.request, EmailOutbox.kind, EmailOutbox.created_at]
             queued += int(EmailOutbox.insert_from(rows, columns).as_rowcount().execute())
             FeedbackRequest.update(reminder_sent_at=now).where(FeedbackRequest.id.in_(chunk)).execute()
-    sent, failed, error = emails.deliver(emails.REMINDER, settings)
-    problems = [f"{failed} reminder(s) not sent, will retry next run: {error}"] if error else []
-    counts = {"queued": queued, "emails_sent": sent, "emails_failed": failed}
-    return JobResult(f"{queued} reminder(s) queued, {sent} sent", counts, problems, "partial" if failed else "ok")
+    delivery = emails.deliver(emails.REMINDER, settings)
+    counts = {
+        "queued": queued,
+        "emails_sent": delivery.sent,
+        "emails_failed": delivery.retrying,
+        "emails_refused": delivery.refused,
+    }
+    outcome = "partial" if delivery.retrying else "ok"
+    summary = f"{queued} reminder(s) queued, {delivery.sent} sent"
+    return JobResult(summary, counts, emails.problems(delivery, "reminder"), outcome)
 
 
 def main(argv: list[str] | None = None) -> int:

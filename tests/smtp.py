@@ -12,17 +12,29 @@ from tests.pg import free_port
 
 
 class _Handler:
-    def __init__(self) -> None:
+    def __init__(self, refuse: frozenset[str], accept_at_most: int | None) -> None:
         self.messages: list[Message] = []
+        self.refuse = refuse
+        self.accept_at_most = accept_at_most
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.accept_at_most is not None and len(self.messages) >= self.accept_at_most:
+            return "421 4.3.2 closing the connection, try later"
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
 
 class SmtpSink:
-    def __init__(self) -> None:
-        self.handler = _Handler()
+    """`refuse`: recipients answered 550; `accept_at_most`: messages taken before it answers 421."""
+
+    def __init__(self, refuse: frozenset[str] = frozenset(), accept_at_most: int | None = None) -> None:
+        self.handler = _Handler(refuse, accept_at_most)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

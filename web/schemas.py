@@ -25,7 +25,11 @@ class Body(BaseModel):
 
 
 def checked_email(value: str) -> str:
+    """The one address rule, for every way an address enters (register, PATCH /me)."""
     value = value.strip()
+    if not value.isascii():
+        # Mail goes out without SMTPUTF8, and look-alike letters from other scripts make spoofed addresses.
+        raise ValueError("must be written in plain ASCII characters")
     try:
         # ASCII addresses only (no SMTPUTF8), so every mail server can deliver to them.
         return validate_email(value, check_deliverability=False, allow_smtputf8=False).normalized

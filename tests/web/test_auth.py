@@ -410,3 +410,18 @@ def test_register_and_password_reset_share_the_per_address_limit(db: str, settin
         )
         third = client.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": "a fine passphrase"})
         assert third.status_code == 429 and third.headers["Retry-After"]
+
+
+def test_a_lookalike_address_is_refused_at_every_entrance(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/auth/register", json={"email": "x@h\u043ewsmytrack.example", "password": "a fine passphrase"}
+    )
+    assert response.status_code == 422 and "email" in response.json()["error"]["fields"]
+    assert (
+        client.post(
+            "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a fine passphrase"}
+        ).status_code
+        == 201
+    )
+    patched = client.patch("/api/v1/me", json={"email": "x@h\u043ewsmytrack.example"})
+    assert patched.status_code == 422 and "email" in patched.json()["error"]["fields"]

@@ -1,0 +1,113 @@
+"""Outbox delivery: one bad recipient fails alone, a broken connection loses nothing delivered,
+and simultaneous senders never send one email twice."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from application import ConfigError, Settings
+from db.connection import database
+from db.models import EmailOutbox, utcnow
+from jobs import emails
+from jobs.assign_groups import assign_groups
+from jobs.runner import execute
+from tests.builders import make_group, make_request, make_user
+from tests.smtp import SmtpSink
+
+LOOKALIKE = "x@h\u043ewsmytrack.example"  # a Cyrillic o
+
+
+def _queue_grouped(count: int) -> list[str]:
+    """`count` grouped members each with a queued "grouped" email; returns their addresses."""
+    group = make_group(n=count)
+    with database.connection_context(), database.atomic():
+        for user in group.users:
+            EmailOutbox.create(user=user, kind=emails.GROUPED, request=group.requests[user.id], created_at=utcnow())
+    return [user.email for user in group.users]
+
+
+@pytest.fixture
+def sink_factory() -> Iterator[list[SmtpSink]]:
+    sinks: list[SmtpSink] = []
+    yield sinks
+    for sink in sinks:
+        sink.stop()
+
+
+def _sink(sinks: list[SmtpSink], **options: object) -> SmtpSink:
+    sink = SmtpSink(**options)  # type: ignore[arg-type]
+    sink.start()
+    sinks.append(sink)
+    return sink
+
+
+def test_an_undeliverable_address_fails_alone_and_the_run_succeeds(
+    db: str, mail_settings: Settings, smtp: SmtpSink
+) -> None:
+    bad = make_user(LOOKALIKE)  # registered before addresses were checked
+    good = [make_user(f"member{index}@example.com") for index in range(3)]
+    for user in [bad, *good]:
+        make_request(user, email_when_grouped=True)
+    status, result = execute("assign_groups", lambda: assign_groups(mail_settings))
+    assert status == 0 and result.outcome == "ok"
+    assert sorted(message["To"] for message in smtp.messages) == sorted(user.email for user in good)
+    assert result.counts["emails_refused"] == 1 and "refused for good" in result.problems[0]
+    with database.connection_context():
+        row = EmailOutbox.get(EmailOutbox.user == bad.id)
+        assert row.failed_at is not None and row.sent_at is None and "ASCII" in row.last_error
+    status, again = execute("assign_groups", lambda: assign_groups(mail_settings))
+    assert status == 0 and again.counts["emails_refused"] == 0 and len(smtp.messages) == 3
+
+
+def test_a_recipient_the_server_refuses_fails_alone(db: str, settings: Settings, sink_factory: list[SmtpSink]) -> None:
+    addresses = _queue_grouped(4)
+    sink = _sink(sink_factory, refuse=frozenset({addresses[1]}))
+    delivery = emails.deliver(emails.GROUPED, replace(settings, smtp_url=sink.url))
+    assert (delivery.sent, delivery.refused, delivery.retrying) == (3, 1, 0)
+    assert sorted(message["To"] for message in sink.messages) == sorted(addresses[:1] + addresses[2:])
+    assert emails.deliver(emails.GROUPED, replace(settings, smtp_url=sink.url)).sent == 0
+
+
+def test_a_connection_lost_mid_batch_keeps_what_was_delivered(
+    db: str, settings: Settings, sink_factory: list[SmtpSink]
+) -> None:
+    addresses = _queue_grouped(5)
+    flaky = _sink(sink_factory, accept_at_most=2)
+    first = emails.deliver(emails.GROUPED, replace(settings, smtp_url=flaky.url))
+    assert (first.sent, first.retrying) == (2, 3)
+    healthy = _sink(sink_factory)
+    second = emails.deliver(emails.GROUPED, replace(settings, smtp_url=healthy.url))
+    assert (second.sent, second.retrying) == (3, 0)
+    delivered = [message["To"] for message in flaky.messages + healthy.messages]
+    assert sorted(delivered) == sorted(addresses)
+
+
+def test_simultaneous_senders_send_each_email_once(db: str, mail_settings: Settings, smtp: SmtpSink) -> None:
+    addresses = _queue_grouped(8)
+    barrier = threading.Barrier(3)
+    results: list[emails.Delivery] = []
+
+    def send() -> None:
+        with database.connection_context():
+            barrier.wait()
+            results.append(emails.deliver(emails.GROUPED, mail_settings))
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(result.sent for result in results) == 8
+    assert Counter(message["To"] for message in smtp.messages) == Counter(addresses)
+
+
+def test_a_smtp_url_with_another_scheme_fails_at_start_up() -> None:
+    for url in ("http://mail.example", "smtp://", "mail.example:25"):
+        with pytest.raises(ConfigError, match="SMTP_URL"):
+            Settings.from_env({"SMTP_URL": url})
+    assert Settings.from_env({"SMTP_URL": "smtp+starttls://user:pw@mail.example:587"}).smtp_url
