@@ -4,6 +4,7 @@ feedback, ratings and replies, and a login to try them with. Running it twice ch
 from __future__ import annotations
 
 from db.connection import database
+from db.grouping import group_unassigned
 from db.models import FeedbackRequest, FeedbackResponse, Reply, User, utcnow
 from db.passwords import hash_password
 
@@ -32,8 +33,6 @@ def _track(slug: str) -> str:
 
 
 def load_demo_data() -> str:
-    from jobs.assign_groups import _candidates, apply_plan, plan_groups
-
     with database.connection_context():
         if User.select().where(User.email == DEMO_EMAIL).exists():
             return "demo data already present; " + _login()
@@ -54,8 +53,7 @@ def load_demo_data() -> str:
                         feedback_prompt="How is the mix? Does the drop land?",
                         email_when_grouped=True,
                     )
-                groups, _ = plan_groups(_candidates())
-                apply_plan(groups, utcnow())
+                group_unassigned(utcnow())
                 mine = FeedbackRequest.select(FeedbackRequest.group).where(
                     (FeedbackRequest.user == demo.id) & (FeedbackRequest.genre == genre)
                 )

@@ -21,11 +21,12 @@ from typing import Any
 
 from application import Settings
 from db.connection import database, is_postgres
+from db.grouping import GROUPED_EMAIL
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
 from db.rows import dict_rows
 from mail import Mailer, MailError, Message
 
-GROUPED = "grouped"
+GROUPED = GROUPED_EMAIL
 REMINDER = "reminder"
 MAX_ATTEMPTS = 10
 BATCH = 200

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from jobs.assign_groups import Candidate, group_sizes, plan_groups
+from db.group_planning import Candidate, group_sizes, plan_groups
 
 T0 = dt.datetime(2026, 1, 1)
 _ids = iter(range(1, 10_000))
