@@ -29,7 +29,7 @@ demo: migrate
 	$(RUN) python -m db demo
 
 run: demo
-	$(RUN) uvicorn application:app --host $(HOST) --port $(PORT) --no-access-log
+	$(RUN) python -m web.serve --host $(HOST) --port $(PORT)
 
 $(APT_UPDATED):
 	@mkdir -p .venv && apt-get update -qq && touch $@
