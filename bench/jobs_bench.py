@@ -30,7 +30,7 @@ def run_job(job: str, database_url: str) -> dict[str, Any]:
     }
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "jobs", job], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "bench.counted", job], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
@@ -43,7 +43,7 @@ def run_job(job: str, database_url: str) -> dict[str, Any]:
         "wall_s": round(wall, 2),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "statements": int(statements.group(1)) if statements else None,
-        "summary": output.strip(),
+        "summary": output.strip().splitlines()[0],
     }
 
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from db.connection import database, is_postgres
-
-logger = logging.getLogger("peewee")
 
 # SQLite allows 32,766 bound variables a statement; stay well below it.
 MAX_PARAMS = 30_000
@@ -40,7 +37,6 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         csv.writer(buffer).writerows(rows)
         buffer.seek(0)
         sql = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN WITH (FORMAT csv)'
-        logger.debug((sql, []))  # counted like every other statement
         database.cursor().copy_expert(sql, buffer)
         return 1
     statements = 0

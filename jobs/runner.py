@@ -54,31 +54,6 @@ def job_transaction(job: str) -> Iterator[None]:
             yield
 
 
-class _StatementCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
-@contextmanager
-def counting_statements() -> Iterator[_StatementCounter]:
-    counter = _StatementCounter()
-    logger = logging.getLogger("peewee")
-    previous, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(counter)
-    try:
-        yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(previous)
-        logger.propagate = propagate
-
-
 def _record_start(job: str) -> int:
     with database.atomic():
         return int(JobRun.create(job=job).id)
@@ -95,16 +70,14 @@ def execute(job: str, work: Callable[[], JobResult]) -> tuple[int, JobResult]:
     """Run `work` as a recorded run of `job`; returns the exit status and the result."""
     with database.connection_context():
         run_id = _record_start(job)
-        with counting_statements() as counter:
-            try:
-                result = work()
-            except JobBusy:
-                result = JobResult("another run holds the lock; nothing done", outcome="skipped")
-            except Exception as error:
-                log.exception("%s failed", job)
-                _record_end(run_id, "failed", {"statements": counter.count}, f"{type(error).__name__}: {error}")
-                return 1, JobResult(f"failed: {type(error).__name__}: {error}", outcome="failed")
-        result.counts["statements"] = counter.count
+        try:
+            result = work()
+        except JobBusy:
+            result = JobResult("another run holds the lock; nothing done", outcome="skipped")
+        except Exception as error:
+            log.exception("%s failed", job)
+            _record_end(run_id, "failed", {}, f"{type(error).__name__}: {error}")
+            return 1, JobResult(f"failed: {type(error).__name__}: {error}", outcome="failed")
         error_text = "\n".join(result.problems) or None
         _record_end(run_id, result.outcome, result.counts, error_text)
     for problem in result.problems:

@@ -41,7 +41,7 @@ def test_compose_file_is_valid_and_wires_the_three_services() -> None:
         "pg_isready",
     ):
         assert expected in config
-    assert "python -m db migrate" in config and "uvicorn application:app" in config
+    assert "python -m db migrate" in config and "python -m web.serve" in config
 
 
 def test_dockerfile_passes_hadolint() -> None:
@@ -68,7 +68,12 @@ def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
     schedule = {
         re.search(r"python -m jobs (\w+)", command)[1]: (hour, minute) for minute, hour, _, command in crontab_entries()
     }  # type: ignore[index]
-    assert schedule == {"calculate_user_ratings": (2, 0), "send_group_reminders": (2, 15), "assign_groups": (2, 30)}
+    assert schedule == {
+        "calculate_user_ratings": (2, 0),
+        "send_group_reminders": (2, 15),
+        "assign_groups": (2, 30),
+        "clean_up": (3, 0),
+    }
     for _, _, user, command in crontab_entries():
         assert user == "app"
         assert command.startswith(". /app/.cron-env && ") and ">/proc/1/fd/1 2>/proc/1/fd/2" in command
@@ -84,7 +89,7 @@ def test_jobs_cli_lists_runs_and_reports(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "ENVIRONMENT": "development"}
     assert run(sys.executable, "-m", "db", "migrate", env=env).returncode == 0
     listed = run(sys.executable, "-m", "jobs", "--list", env=env)
-    assert listed.stdout.split() == ["calculate_user_ratings", "send_group_reminders", "assign_groups"]
+    assert listed.stdout.split() == ["calculate_user_ratings", "send_group_reminders", "assign_groups", "clean_up"]
     job = run(sys.executable, "-m", "jobs", "assign_groups", env=env)
     assert job.returncode == 0
     assert job.stdout.count("\n") == 1 and job.stdout.startswith("assign_groups: ok: 0 request(s) placed in 0 group(s)")

@@ -18,6 +18,7 @@ from web import auth, feedback_requests, groups, me, ops, responses
 from web.errors import EXCEPTION_HANDLERS
 from web.middleware import RequestLogMiddleware
 from web.openapi import build_openapi
+from web.routing import one_route_per_path
 
 
 def all_routes() -> list[BaseRoute]:
@@ -59,7 +60,12 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         yield
         await http_client.aclose()
 
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    app = Starlette(
+        routes=one_route_per_path(routes),
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.http_client = http_client
     app.state.openapi = build_openapi(routes)

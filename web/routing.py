@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from db.errors import NotFound
 from web.session import claims_of
@@ -72,6 +72,33 @@ def _guarded(endpoint: Callable[..., Awaitable[Response]], auth: bool) -> Callab
         return await endpoint(request)
 
     return checked
+
+
+def one_route_per_path(routes: list[BaseRoute]) -> list[BaseRoute]:
+    """Routes that share a path become one route dispatching on the method, so that a 405 for any
+    other method lists every method the path takes in `Allow` (Starlette answers from the first
+    route whose path matches)."""
+    by_path: dict[str, list[Route]] = {}
+    merged: list[BaseRoute] = []
+    for route in routes:
+        if isinstance(route, Route) and route.path.startswith(API_PREFIX):
+            if route.path not in by_path:
+                by_path[route.path] = []
+                merged.append(route)  # a placeholder, replaced below, keeps the table's order
+            by_path[route.path].append(route)
+        else:
+            merged.append(route)
+    for path, group in by_path.items():
+        if len(group) == 1:
+            continue
+        handlers = {method: route.endpoint for route in group for method in route.methods or ()}
+
+        async def dispatch(request: Request, handlers: dict[str, Any] = handlers) -> Response:
+            return await handlers[request.method](request)  # type: ignore[no-any-return]
+
+        combined = Route(path, dispatch, methods=sorted(handlers), name=group[0].name)
+        merged[merged.index(group[0])] = combined
+    return merged
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -228,3 +228,11 @@ def test_tokens_with_out_of_range_claims_are_refused_not_a_500(anon: TestClient,
         assert response.status_code == 401, claims
         logout = anon.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
         assert logout.status_code == 401, claims
+
+
+def test_a_method_a_path_does_not_take_is_a_405_listing_every_method_it_does(anon: TestClient) -> None:
+    for path, allowed in (("/api/v1/me", {"GET", "HEAD", "PATCH"}), ("/api/v1/feedback-requests/1", None)):
+        response = anon.request("OPTIONS", path)
+        assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+        methods = {method.strip() for method in response.headers["Allow"].split(",")}
+        assert methods == (allowed or {"GET", "HEAD", "PATCH", "DELETE"})

@@ -1,0 +1,27 @@
+"""The benchmark's statement count (bench/counted.py) wraps a job run from outside the job's code."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_a_counted_job_prints_its_summary_and_then_its_statements(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'counted.sqlite3'}", "ENVIRONMENT": "development"}
+    subprocess.run([sys.executable, "-m", "db", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.counted", "calculate_user_ratings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and lines[0].startswith("calculate_user_ratings: ok")
+    counted = re.fullmatch(r"statements=(\d+)", lines[1])
+    assert counted and int(counted[1]) >= 2  # the job's own UPDATE and its run record at least
