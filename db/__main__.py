@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         print(f"migrate: applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}")
         return 0
+    if not settings.demo_enabled:
+        print("demo: refused: demo data is off in production (set DEMO_ENABLED=true to allow it)", file=sys.stderr)
+        return 2
     from db.demo import load_demo_data
 
     print(load_demo_data())

@@ -16,14 +16,15 @@ from application import Settings
 from db.connection import init_database
 from web import auth, feedback_requests, groups, me, ops, responses
 from web.errors import EXCEPTION_HANDLERS
-from web.middleware import RequestLogMiddleware
+from web.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
 from web.openapi import build_openapi
 from web.routing import one_route_per_path
 
 
-def all_routes() -> list[BaseRoute]:
+def all_routes(docs: bool = True) -> list[BaseRoute]:
     return [
         *ops.routes,
+        *(ops.docs_routes if docs else []),
         *auth.routes,
         *me.routes,
         *feedback_requests.routes,
@@ -42,9 +43,10 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         settings.db_statement_timeout_ms,
         settings.db_idle_in_transaction_timeout_ms,
     )
-    routes = all_routes()
+    routes = all_routes(docs=settings.docs_enabled)
     middleware = [
         Middleware(RequestLogMiddleware),
+        Middleware(SecurityHeadersMiddleware, production=not settings.is_development),
         Middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),

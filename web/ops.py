@@ -63,6 +63,9 @@ routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/openapi.json", openapi_json, methods=["GET"]),
+]
+# Interactive docs: on by default in development, off in production unless DOCS_ENABLED=true.
+docs_routes = [
     Route("/docs", docs, methods=["GET"]),
     Route("/docs/init.js", docs_init, methods=["GET"]),
     Mount("/docs/static", app=StaticFiles(directory=SWAGGER_STATIC), name="swagger-static"),

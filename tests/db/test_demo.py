@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from db.__main__ import main as db_main
 from db.connection import database
 from db.demo import DEMO_EMAIL, load_demo_data
 from db.groups import get_group, list_groups
@@ -16,3 +19,19 @@ def test_demo_data_shows_groups_at_different_stages_and_loads_once(db: str) -> N
         fresh, finished = (get_group(demo.id, item["id"]) for item in page["items"])
     assert finished["received"] and any(item["rating"] == 5 for item in finished["received"])
     assert fresh["received"] is None and fresh["received_count"] == 2
+
+
+def test_demo_data_is_refused_in_production_unless_enabled(
+    pg_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-of-forty-characters!")
+    monkeypatch.setenv("DATABASE_URL", pg_db)
+    monkeypatch.delenv("DEMO_ENABLED", raising=False)
+    assert db_main(["demo"]) == 2 and "refused" in capsys.readouterr().err
+    with database.connection_context():
+        assert not User.select().where(User.email == DEMO_EMAIL).exists()
+    monkeypatch.setenv("DEMO_ENABLED", "true")
+    assert db_main(["demo"]) == 0
+    with database.connection_context():
+        assert User.select().where(User.email == DEMO_EMAIL).exists()

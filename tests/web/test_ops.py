@@ -236,3 +236,44 @@ def test_a_method_a_path_does_not_take_is_a_405_listing_every_method_it_does(ano
         assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
         methods = {method.strip() for method in response.headers["Allow"].split(",")}
         assert methods == (allowed or {"GET", "HEAD", "PATCH", "DELETE"})
+
+
+def test_every_answer_carries_the_security_headers(anon: TestClient) -> None:
+    for path in ("/api/v1/genres", "/api/v1/me", "/healthz", "/docs", "/api/v1/nowhere"):
+        headers = anon.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+        assert (
+            headers["Referrer-Policy"] == "same-origin"
+            and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        )
+        assert "Strict-Transport-Security" not in headers  # development
+    assert anon.get("/api/v1/me").headers["Cache-Control"] == "no-store"
+    assert "script-src 'self'" in anon.get("/docs").headers["Content-Security-Policy"]
+    assert anon.get("/docs/init.js").headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_production_adds_hsts_and_turns_docs_and_the_demo_account_off(db: str, settings: Settings) -> None:
+    from dataclasses import replace
+
+    from db.demo import DEMO_EMAIL
+    from web.app import build_app
+
+    production = replace(settings, environment="production", docs_enabled=False, demo_enabled=False)
+    make_user(DEMO_EMAIL)
+    with TestClient(build_app(production)) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/healthz").headers["Strict-Transport-Security"].startswith("max-age=")
+        login = client.post("/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": PASSWORD})
+        assert login.status_code == 401
+    with TestClient(build_app(replace(production, docs_enabled=True, demo_enabled=True))) as client:
+        assert client.get("/docs").status_code == 200
+        assert client.post("/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": PASSWORD}).status_code == 200
+
+
+def test_production_defaults_keep_docs_and_demo_off() -> None:
+    env = {"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://u@h/d"}
+    settings = Settings.from_env(env)
+    assert not settings.docs_enabled and not settings.demo_enabled
+    enabled = Settings.from_env({**env, "DOCS_ENABLED": "true", "DEMO_ENABLED": "yes"})
+    assert enabled.docs_enabled and enabled.demo_enabled
+    assert Settings.from_env({}).docs_enabled and Settings.from_env({}).demo_enabled
