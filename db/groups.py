@@ -59,9 +59,9 @@ def _responses(condition: str, order: str) -> Statement:
     """Responses with the request they are about and the viewer's (`:user`) reply counts."""
     return Statement(f"""
 SELECT fr.id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating,
-    {visibility.thread_open_to(":user", "fr")} AS thread_open,
+    {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
     (SELECT COUNT(*) FROM reply all_replies WHERE all_replies.response_id = fr.id) AS reply_count,
-    {visibility.unread_on(":user", "fr")} AS unread_count,
+    {visibility.unread_on(":user", "fr", owner="reviewed.user_id")} AS unread_count,
     {request_columns_sql("reviewed", "req_")}
 FROM feedback_response fr JOIN feedback_request reviewed ON fr.request_id = reviewed.id
 WHERE {condition}

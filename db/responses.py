@@ -40,7 +40,7 @@ class Role:
 ROLE = Statement(f"""
 SELECT fr.user_id AS writer_id, fr.submitted_at, fr.rating, fr.allow_replies, reviewed.user_id AS owner_id,
     {visibility.unlocked("reviewed.user_id", "fr.group_id")} AS owner_unlocked,
-    {visibility.thread_open_to(":user", "fr")} AS thread_open
+    {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open
 FROM feedback_response fr JOIN feedback_request reviewed ON fr.request_id = reviewed.id
 WHERE fr.id = :response
 """)

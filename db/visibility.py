@@ -38,13 +38,17 @@ def owed_count(user: str) -> str:
     return f"(SELECT COUNT(*) FROM feedback_response owed WHERE owed.user_id = {user} AND owed.submitted_at IS NULL)"
 
 
-def thread_open_to(user: str, response: str) -> str:
-    """True when `user` may read and write the reply thread on `response` (an alias of feedback_response)."""
-    return (
-        f"({response}.user_id = {user} OR ({response}.rating IS NOT NULL AND EXISTS ("
-        f"SELECT 1 FROM feedback_request thread_owner WHERE thread_owner.id = {response}.request_id "
-        f"AND thread_owner.user_id = {user})))"
+def thread_open_to(user: str, response: str, owner: str | None = None) -> str:
+    """True when `user` may read and write the reply thread on `response` (an alias of
+    feedback_response). `owner`: the track owner's column when the query already joins the
+    request (saves a lookup); otherwise it is looked up."""
+    is_owner = (
+        f"{owner} = {user}"
+        if owner
+        else f"EXISTS (SELECT 1 FROM feedback_request thread_owner WHERE thread_owner.id = {response}.request_id "
+        f"AND thread_owner.user_id = {user})"
     )
+    return f"({response}.user_id = {user} OR ({response}.rating IS NOT NULL AND {is_owner}))"
 
 
 def unread_by(user: str, reply: str) -> str:
@@ -66,9 +70,9 @@ def unread_replies(user: str) -> str:
     )
 
 
-def unread_on(user: str, response: str) -> str:
+def unread_on(user: str, response: str, owner: str | None = None) -> str:
     """How many replies on `response` are unread by `user` (zero when the thread is not open to them)."""
     return (
-        f"(CASE WHEN {thread_open_to(user, response)} THEN (SELECT COUNT(*) FROM reply unread "
+        f"(CASE WHEN {thread_open_to(user, response, owner)} THEN (SELECT COUNT(*) FROM reply unread "
         f"WHERE unread.response_id = {response}.id AND {unread_by(user, 'unread')}) ELSE 0 END)"
     )

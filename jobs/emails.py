@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from application import Settings
+from db.bulk import batched
 from db.connection import database, is_postgres
 from db.grouping import GROUPED_EMAIL
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
@@ -71,8 +72,8 @@ def _claim(kind: str, sender: str, now: dt.datetime, limit: int) -> int:
         return int(EmailOutbox.update(claimed_by=sender, claimed_at=now).where(EmailOutbox.id.in_(claimable)).execute())
 
 
-def _claimed(sender: str, after_id: int) -> list[dict[str, Any]]:
-    """The next batch of this sender's claimed rows, with what rendering needs, in one query."""
+def _claimed(sender: str) -> list[dict[str, Any]]:
+    """This sender's claimed rows, with what rendering needs, in one query."""
     return dict_rows(
         EmailOutbox.select(
             EmailOutbox.id,
@@ -85,9 +86,8 @@ def _claimed(sender: str, after_id: int) -> list[dict[str, Any]]:
         .switch(EmailOutbox)
         .join(FeedbackRequest, on=(EmailOutbox.request == FeedbackRequest.id))
         .join(FeedbackGroup, on=(FeedbackRequest.group == FeedbackGroup.id))
-        .where((EmailOutbox.claimed_by == sender) & EmailOutbox.sent_at.is_null() & (EmailOutbox.id > after_id))
+        .where(EmailOutbox.claimed_by == sender)
         .order_by(EmailOutbox.id)
-        .limit(BATCH)
     )
 
 
@@ -143,11 +143,9 @@ def deliver(kind: str, settings: Settings, mailer: Mailer | None = None) -> Deli
     delivery = Delivery()
     if not _claim(kind, sender, utcnow(), MAX_PER_RUN):
         return delivery
-    last_id = 0
-    while rows := _claimed(sender, last_id):
-        last_id = rows[-1]["id"]
+    for rows in batched(_claimed(sender), BATCH):
         messages = [render(kind, row, settings) for row in rows]
-        _record(rows, mailer.send_many(messages), delivery)
+        _record(list(rows), mailer.send_many(messages), delivery)
     return delivery
 
 

@@ -11,8 +11,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 
@@ -97,3 +100,23 @@ class TestPostgres:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def connection_held_elsewhere(db: Any) -> Iterator[None]:
+    """Another thread holds one of `db`'s pooled connections until the block ends."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.connection_context():
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(30)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()

@@ -8,6 +8,7 @@ import psycopg2
 import pytest
 
 from db.connection import PoolExhausted, PostgresPool, make_database
+from tests.pg import connection_held_elsewhere
 
 
 def _pool(url: str, size: int = 2, timeout: float = 0.3) -> PostgresPool:
@@ -48,23 +49,8 @@ def test_an_idle_connection_cut_off_by_the_server_is_replaced(pg_db: str) -> Non
 
 def test_all_connections_busy_raises_after_the_timeout(pg_db: str) -> None:
     db = _pool(pg_db, size=1)
-    held = threading.Event()
-    release = threading.Event()
-
-    def hold() -> None:
-        with db.connection_context():
-            held.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    held.wait(10)
-    try:
-        with pytest.raises(PoolExhausted):
-            db.connect()
-    finally:
-        release.set()
-        holder.join()
+    with connection_held_elsewhere(db), pytest.raises(PoolExhausted):
+        db.connect()
     # Once handed back, the connection serves the next caller.
     with db.connection_context():
         assert _backend_pid(db) > 0

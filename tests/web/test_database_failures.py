@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from starlette.testclient import TestClient
 from application import Settings
 from db.connection import BUSY, UNAVAILABLE, database, failure_kind, run_in_db
 from tests.builders import bearer, make_user
+from tests.pg import connection_held_elsewhere
 from web.app import build_app
 
 
@@ -79,22 +79,9 @@ def test_web_sessions_carry_statement_and_idle_transaction_timeouts(pg_settings:
 
 def test_an_exhausted_pool_is_a_503_busy(pg_settings: Settings) -> None:
     settings = pg_settings.with_changes(db_pool_size=1, db_pool_timeout_seconds=0)
-    held, release = threading.Event(), threading.Event()
     with _app_with(settings, lambda: "free") as client:
-
-        def hold() -> None:
-            with database.connection_context():
-                held.set()
-                release.wait(10)
-
-        holder = threading.Thread(target=hold)
-        holder.start()
-        held.wait(10)
-        try:
+        with connection_held_elsewhere(database):
             response = client.get("/test-only/work")
-        finally:
-            release.set()
-            holder.join()
         assert response.status_code == 503 and response.json()["error"]["code"] == "database_busy"
         assert response.headers["Retry-After"]
         assert client.get("/test-only/work").json() == {"result": "free"}
