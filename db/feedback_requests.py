@@ -11,10 +11,8 @@ from db.connection import database
 from db.errors import Conflict, NotFound, ValidationFailed
 from db.media import ACCEPTED_FORMS, media_type
 from db.models import FeedbackRequest, utcnow
-from db.payloads import request_columns, request_payload
+from db.payloads import MAX_FETCH_ATTEMPTS, page_of, request_columns, request_payload
 from db.rows import dict_rows, first_dict
-
-MAX_FETCH_ATTEMPTS = 8
 
 
 def _select() -> Any:
@@ -84,7 +82,7 @@ def list_requests(user_id: int, status: str | None, page: int, per_page: int) ->
     rows = dict_rows(
         query.order_by(FeedbackRequest.created_at.desc(), FeedbackRequest.id.desc()).paginate(page, per_page)
     )
-    return {"items": [request_payload(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+    return page_of([request_payload(row) for row in rows], page, per_page, total)
 
 
 def get_request(user_id: int, request_id: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from db import visibility
 from db.errors import NotFound
 from db.models import iso
-from db.payloads import request_columns_sql, request_payload, response_payload
+from db.payloads import page_of, request_columns_sql, request_payload, response_payload
 from db.sql import Statement
 
 
@@ -36,6 +36,9 @@ SELECT g.id, g.name, g.created_at, g.genres, {MEMBER_COUNTS},
      WHERE mine.group_id = g.id AND mine.user_id = :user AND {visibility.submitted("mine")}) AS review_done,
     (SELECT COUNT(*) FROM feedback_response about_me
      WHERE about_me.request_id = r.id AND {visibility.submitted("about_me")}) AS received,
+    {visibility.unlocked(":user", "g.id")} AS unlocked,
+    {visibility.unread_in_group(":user", "g.id")} AS unread,
+    r.track_title AS my_track_title,
     COUNT(*) OVER () AS total
 FROM feedback_group g JOIN feedback_request r ON r.group_id = g.id
 WHERE r.user_id = :user
@@ -62,6 +65,7 @@ SELECT fr.id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating,
     {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
     (SELECT COUNT(*) FROM reply all_replies WHERE all_replies.response_id = fr.id) AS reply_count,
     {visibility.unread_on(":user", "fr", owner="reviewed.user_id")} AS unread_count,
+    {visibility.replies_open("fr")} AS replies_open,
     {request_columns_sql("reviewed", "req_")}
 FROM feedback_response fr JOIN feedback_request reviewed ON fr.request_id = reviewed.id
 WHERE {condition}
@@ -84,15 +88,25 @@ def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
             "name": group["name"],
             "created_at": iso(group["created_at"]),
             "genres": _genres(group["genres"]),
+            "size": _size(group),
             "members": int(group["tracked"]),
             "trackless_members": int(group["trackless"]),
             "to_review_total": int(group["review_total"]),
             "to_review_done": int(group["review_done"]),
+            "owed": int(group["review_total"]) - int(group["review_done"]),
             "received_count": int(group["received"]),
+            "unlocked": bool(group["unlocked"]),
+            "unread_replies": int(group["unread"]),
+            "my_track_title": group["my_track_title"],
         }
         for group in groups
     ]
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+    return page_of(items, page, per_page, total)
+
+
+def _size(row: dict[str, Any]) -> int:
+    """Everyone in the group, the caller included."""
+    return int(row["tracked"]) + int(row["trackless"]) + 1
 
 
 def get_group(user_id: int, group_id: int) -> dict[str, Any]:
@@ -107,6 +121,7 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
         "created_at": iso(row["group_created_at"]),
         "genres": _genres(row["group_genres"]),
         "my_request": request_payload(row),
+        "size": _size(row),
         "members": int(row["tracked"]),
         "trackless_members": int(row["trackless"]),
         # Who rated what stays hidden from the writer.

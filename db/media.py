@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 ACCEPTED_FORMS = (
     "https://soundcloud.com/<artist>/<track> (optionally /<secret>), "
@@ -61,3 +61,31 @@ def media_type(url: str | None) -> str | None:
         if "authkey" in query and "cid" in query and ("id" in query or "resid" in query):
             return "onedrive"
     return None
+
+
+# Media types whose track details (title, artist, artwork) a metadata service gives us.
+HAS_METADATA = frozenset({"soundcloud"})
+
+
+def embed_url(url: str | None) -> str | None:
+    """A player address for an accepted link, built from its parsed parts (never from fetched HTML):
+    SoundCloud's widget, Google Drive's preview, Dropbox's raw file, OneDrive's embed page."""
+    kind = media_type(url)
+    if url is None or kind is None:
+        return None
+    parts = urlsplit(url)
+    segments = _segments(parts.path) or []
+    if kind == "soundcloud":
+        return "https://w.soundcloud.com/player/?" + urlencode({"url": url})
+    if kind == "google_drive":
+        return f"https://drive.google.com/file/d/{segments[2]}/preview"
+    if kind == "dropbox":
+        kept = [(key, value) for key, value in parse_qsl(parts.query) if key not in ("dl", "raw")]
+        return "https://www.dropbox.com" + parts.path + "?" + urlencode([*kept, ("raw", "1")])
+    found = parse_qs(parts.query)
+    embed = {
+        "cid": found["cid"][0],
+        "resid": (found.get("resid") or found["id"])[0],
+        "authkey": found["authkey"][0],
+    }
+    return "https://onedrive.live.com/embed?" + urlencode(embed)

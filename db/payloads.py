@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.models import iso
+from db.media import HAS_METADATA, embed_url
+from db.models import iso, utcnow
+from db.schedule import next_run
 
 REQUEST_COLUMNS = (
     "id",
@@ -20,7 +22,9 @@ REQUEST_COLUMNS = (
     "track_thumbnail_url",
     "track_embed_html",
     "track_fetched_at",
+    "track_fetch_attempts",
 )
+MAX_FETCH_ATTEMPTS = 8
 
 
 def request_columns(model: Any, prefix: str = "") -> list[Any]:
@@ -56,8 +60,27 @@ def request_payload(row: dict[str, Any], prefix: str = "", with_email_flag: bool
     }
     if with_email_flag:
         payload["email_when_grouped"] = bool(col("email_when_grouped"))
-    payload |= {"group_id": col("group_id"), "created_at": iso(col("created_at")), "track": track}
+    payload |= {
+        "group_id": col("group_id"),
+        "created_at": iso(col("created_at")),
+        "track": track,
+        "track_status": track_status(col("media_type"), col("track_fetched_at"), col("track_fetch_attempts")),
+        "embed_url": embed_url(col("media_url")),
+    }
+    if with_email_flag:
+        waiting = col("group_id") is None
+        payload["next_grouping_at"] = iso(next_run("assign_groups", utcnow())) if waiting else None
     return payload
+
+
+def track_status(kind: str | None, fetched_at: object, attempts: int) -> str | None:
+    """`pending` while track details are still to be fetched, `failed` once fetching gave up, `ok`
+    otherwise (fetched, or a service that has none to give); null without a track."""
+    if kind is None:
+        return None
+    if fetched_at is not None or kind not in HAS_METADATA:
+        return "ok"
+    return "failed" if attempts >= MAX_FETCH_ATTEMPTS else "pending"
 
 
 def response_payload(row: dict[str, Any], show_rating: bool) -> dict[str, Any]:
@@ -76,4 +99,10 @@ def response_payload(row: dict[str, Any], show_rating: bool) -> dict[str, Any]:
         "rating": row["rating"] if show_rating else None,
         "replies": int(row["reply_count"]) if show_replies else 0,
         "unread_replies": int(row["unread_count"]) if show_replies else 0,
+        "allow_further_replies": bool(row["replies_open"]) and show_replies,
     }
+
+
+def page_of(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> dict[str, Any]:
+    """The contract's page shape, with `has_next`."""
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "has_next": page * per_page < total}

@@ -35,12 +35,19 @@ class Role:
     allow_replies: bool
     owner_unlocked: bool
     thread_open: bool
+    replies_open: bool
+
+    @property
+    def owner_can_read(self) -> bool:
+        """The caller owns the track and may read this (submitted) feedback."""
+        return self.is_owner and self.submitted and self.owner_unlocked
 
 
 ROLE = Statement(f"""
 SELECT fr.user_id AS writer_id, fr.submitted_at, fr.rating, fr.allow_replies, reviewed.user_id AS owner_id,
     {visibility.unlocked("reviewed.user_id", "fr.group_id")} AS owner_unlocked,
-    {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open
+    {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
+    {visibility.replies_open("fr")} AS replies_open
 FROM feedback_response fr JOIN feedback_request reviewed ON fr.request_id = reviewed.id
 WHERE fr.id = :response
 """)
@@ -60,6 +67,7 @@ def _role(user_id: int, response_id: int) -> Role:
         allow_replies=bool(row["allow_replies"]),
         owner_unlocked=is_owner and bool(row["owner_unlocked"]),
         thread_open=bool(row["thread_open"]),
+        replies_open=bool(row["replies_open"]),
     )
 
 
@@ -73,7 +81,7 @@ def submit_response(user: CurrentUser, response_id: int, feedback: str, allow_re
     with database.atomic():
         role = _role(user.id, response_id)
         if not role.is_writer:
-            if role.is_owner and role.submitted and role.owner_unlocked:
+            if role.owner_can_read:
                 raise Forbidden("forbidden", "Only the writer of this feedback can change it.")
             raise NotFound()
         updated = (
@@ -111,9 +119,12 @@ def rate_response(user: CurrentUser, response_id: int, rating: int) -> dict[str,
 
 def _thread_role(user_id: int, response_id: int) -> Role:
     role = _role(user_id, response_id)
-    if not role.thread_open:
-        raise NotFound()
-    return role
+    if role.thread_open:
+        return role
+    if role.owner_can_read:
+        # The owner knows this feedback exists; the thread opens once they rate it.
+        raise Conflict("rate_first", "Rate this feedback to open its thread.")
+    raise NotFound()
 
 
 def _reply_payload(reply: dict[str, Any], user_id: int) -> dict[str, Any]:
@@ -135,8 +146,9 @@ def _thread(response_id: int) -> list[dict[str, Any]]:
     )
 
 
-def _open(role: Role, thread: list[dict[str, Any]]) -> bool:
-    return role.submitted and role.allow_replies and all(reply["allow_replies"] for reply in thread)
+REPLIES_OPEN = Statement(
+    f"SELECT {visibility.replies_open('fr')} AS open FROM feedback_response fr WHERE fr.id = :response"
+)
 
 
 def list_replies(user: CurrentUser, response_id: int) -> dict[str, Any]:
@@ -144,19 +156,20 @@ def list_replies(user: CurrentUser, response_id: int) -> dict[str, Any]:
     thread = _thread(response_id)
     return {
         "replies": [_reply_payload(reply, user.id) for reply in thread],
-        "allow_further_replies": _open(role, thread),
+        "allow_further_replies": role.replies_open,
     }
 
 
 def create_reply(user: CurrentUser, response_id: int, text: str, allow_replies: bool) -> dict[str, Any]:
     with database.atomic():
-        role = _thread_role(user.id, response_id)
+        _thread_role(user.id, response_id)
         if is_postgres():
             # Lock the response row so two replies cannot both pass the "still open" check.
             FeedbackResponse.select(FeedbackResponse.id).where(
                 FeedbackResponse.id == response_id
             ).for_update().execute()
-        if not _open(role, _thread(response_id)):
+        still_open = REPLIES_OPEN.first(response=response_id)
+        if not (still_open and still_open["open"]):
             raise Conflict("replies_closed", "This conversation is closed to further replies.")
         reply = Reply.create(response=response_id, author=user.id, text=text, allow_replies=allow_replies)
         return _reply_payload(

@@ -76,3 +76,22 @@ def unread_on(user: str, response: str, owner: str | None = None) -> str:
         f"(CASE WHEN {thread_open_to(user, response, owner)} THEN (SELECT COUNT(*) FROM reply unread "
         f"WHERE unread.response_id = {response}.id AND {unread_by(user, 'unread')}) ELSE 0 END)"
     )
+
+
+def replies_open(response: str) -> str:
+    """True while the thread on `response` takes new replies: the feedback is submitted, its writer
+    allowed replies, and no reply has closed the thread since."""
+    return (
+        f"({response}.submitted_at IS NOT NULL AND {response}.allow_replies AND NOT EXISTS ("
+        f"SELECT 1 FROM reply closing WHERE closing.response_id = {response}.id AND NOT closing.allow_replies))"
+    )
+
+
+def unread_in_group(user: str, group: str) -> str:
+    """How many replies `user` has not read on threads open to them in `group`."""
+    return (
+        "(SELECT COUNT(*) FROM reply unread_g JOIN feedback_response thread ON unread_g.response_id = thread.id "
+        "JOIN feedback_request thread_req ON thread.request_id = thread_req.id "
+        f"WHERE thread.group_id = {group} AND {unread_by(user, 'unread_g')} "
+        f"AND {thread_open_to(user, 'thread', owner='thread_req.user_id')})"
+    )

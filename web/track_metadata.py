@@ -15,6 +15,7 @@ from starlette.datastructures import State
 
 from db import feedback_requests
 from db.connection import run_in_db
+from db.media import HAS_METADATA
 
 log = logging.getLogger("howsmytrack.tracks")
 MAX_DOCUMENT_BYTES = 256 * 1024
@@ -68,6 +69,7 @@ class SoundCloudOEmbed:
 
 
 PROVIDERS: dict[str, TrackProvider] = {"soundcloud": SoundCloudOEmbed()}
+assert set(PROVIDERS) == HAS_METADATA, "db.media.HAS_METADATA names the media types that have a provider"
 
 
 async def refresh_tracks(state: State, request_ids: list[int]) -> None:

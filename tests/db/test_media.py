@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from db.media import media_type
+from db.media import embed_url, media_type
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,28 @@ def test_accepted_links(url: str, kind: str) -> None:
 )
 def test_refused_links(url: str | None) -> None:
     assert media_type(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "embed"),
+    [
+        (
+            "https://soundcloud.com/artist/track",
+            "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2Fartist%2Ftrack",
+        ),
+        ("https://drive.google.com/file/d/1AbC_d-9/view", "https://drive.google.com/file/d/1AbC_d-9/preview"),
+        ("https://dropbox.com/s/k3y/song.wav?dl=0", "https://www.dropbox.com/s/k3y/song.wav?raw=1"),
+        (
+            "https://www.dropbox.com/scl/fi/k3y/song.wav?rlkey=abc&dl=0",
+            "https://www.dropbox.com/scl/fi/k3y/song.wav?rlkey=abc&raw=1",
+        ),
+        (
+            "https://onedrive.live.com/?authkey=%21AK&cid=C1D2&id=C1D2%21105",
+            "https://onedrive.live.com/embed?cid=C1D2&resid=C1D2%21105&authkey=%21AK",
+        ),
+        ("https://evil.example/track", None),
+        (None, None),
+    ],
+)
+def test_embed_urls_are_built_from_the_parsed_link(url: str | None, embed: str | None) -> None:
+    assert embed_url(url) == embed

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from starlette.testclient import TestClient
 from application import Settings
 from db.connection import database
 from db.models import FeedbackRequest, utcnow
+from db.schedule import daily_times
 from tests.builders import bearer, make_group, make_request, make_user
 
 URL = "/api/v1/feedback-requests"
@@ -65,6 +67,12 @@ def test_create_request_returns_the_request(anon: TestClient, settings: Settings
     assert request["genre"] == "electronic" and request["feedback_prompt"] == "Mix?"
     assert request["email_when_grouped"] is True and request["group_id"] is None and request["track"] is None
     assert request["created_at"].endswith("Z")
+    assert request["track_status"] == "pending"
+    assert request["embed_url"] == "https://w.soundcloud.com/player/?url=" + quote(TRACK, safe="")
+    # The next grouping run, as the crontab says (daily at 02:30 UTC).
+    next_run = dt.datetime.fromisoformat(request["next_grouping_at"].removesuffix("Z"))
+    assert (next_run.hour, next_run.minute) == daily_times()["assign_groups"] == (2, 30)
+    assert dt.timedelta(0) < next_run - utcnow() <= dt.timedelta(days=1)
 
 
 def test_trackless_request_and_default_genre(anon: TestClient, settings: Settings) -> None:
@@ -154,7 +162,10 @@ def test_list_requests_pages_newest_first_and_filters(anon: TestClient, settings
     assert anon.get(URL, params={"status": "assigned"}, headers=headers).json()["total"] == 1
     unassigned = anon.get(URL, params={"status": "unassigned", "per_page": 1}, headers=headers).json()
     assert unassigned["total"] == 1 and len(unassigned["items"]) == 1
-    assert anon.get(URL, params={"page": 2, "per_page": 1}, headers=headers).json()["items"][0]["group_id"] is not None
+    second = anon.get(URL, params={"page": 2, "per_page": 1}, headers=headers).json()
+    assert second["items"][0]["group_id"] is not None and second["items"][0]["next_grouping_at"] is None
+    assert everything["has_next"] is False and unassigned["has_next"] is False
+    assert anon.get(URL, params={"page": 1, "per_page": 1}, headers=headers).json()["has_next"] is True
 
 
 @pytest.mark.parametrize(
@@ -253,6 +264,7 @@ def test_track_metadata_arrives_after_create(
         "thumbnail_url": OEMBED["thumbnail_url"],
         "embed_html": OEMBED["html"],
     }
+    assert fetched["track_status"] == "ok"
     call = fake_soundcloud.calls[0]
     assert call.url.host == "soundcloud.com" and call.url.path == "/oembed"
     assert call.url.params["url"] == TRACK
@@ -276,3 +288,12 @@ def test_track_metadata_failures_are_retried_later(
         anon.get(f"{URL}/{created['id']}", headers=headers)
     assert len(fake_soundcloud.calls) == 3
     assert anon.get(f"{URL}/{created['id']}", headers=headers).json()["request"]["track"]["title"] == "Some Track"
+
+
+def test_track_status_is_failed_once_fetching_gives_up(anon: TestClient, settings: Settings) -> None:
+    user = make_user()
+    request = make_request(user, track_fetch_attempts=8)
+    assert anon.get(f"{URL}/{request.id}", headers=bearer(settings, user)).json()["request"]["track_status"] == "failed"
+    trackless = make_request(make_user(), tracked=False)
+    found = anon.get(f"{URL}/{trackless.id}", headers=bearer(settings, trackless.user)).json()["request"]
+    assert found["track_status"] is None and found["embed_url"] is None

@@ -3,7 +3,9 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from application import Settings
-from tests.builders import bearer, make_group, make_user, submit
+from db.connection import database
+from db.models import FeedbackRequest
+from tests.builders import add_reply, bearer, make_group, make_user, rate, submit
 from tests.conftest import QueryCounter
 
 
@@ -35,11 +37,16 @@ def test_group_list_summarises_each_group(anon: TestClient, settings: Settings) 
         "name": group.group.name,
         "created_at": summary["created_at"],
         "genres": ["electronic"],
+        "size": 4,
         "members": 2,
         "trackless_members": 1,
         "to_review_total": 2,
         "to_review_done": 1,
+        "owed": 1,
         "received_count": 1,
+        "unlocked": False,
+        "unread_replies": 0,
+        "my_track_title": None,
     }
 
 
@@ -140,3 +147,28 @@ def test_group_list_runs_a_fixed_number_of_queries(
         make_group(users=[other, make_user(), make_user(), make_user()])
     many = _queries(count_queries, anon, "/api/v1/groups", bearer(settings, other))
     assert one == many == 2  # auth, then the page with its counts and the total
+
+
+def test_group_list_badges_follow_what_the_caller_owes_and_has_unread(anon: TestClient, settings: Settings) -> None:
+    group = make_group(n=3)
+    me, writer, _ = group.users
+    headers = bearer(settings, me)
+    with database.connection_context():
+        FeedbackRequest.update(track_title="Night Drive").where(
+            FeedbackRequest.id == group.requests[me.id].id
+        ).execute()
+    summary = anon.get("/api/v1/groups", headers=headers).json()["items"][0]
+    assert (summary["owed"], summary["unlocked"], summary["my_track_title"]) == (2, False, "Night Drive")
+    for response in group.to_review(me):
+        submit(response)
+    about_me = group.response(writer, me)
+    submit(about_me)
+    rate(about_me, 4)
+    add_reply(about_me, writer, "Glad it helped.")
+    summary = anon.get("/api/v1/groups", headers=headers).json()["items"][0]
+    assert (summary["owed"], summary["unlocked"], summary["unread_replies"]) == (0, True, 1)
+    received = anon.get(f"/api/v1/groups/{group.group.id}", headers=headers).json()["group"]["received"]
+    assert [item["allow_further_replies"] for item in received] == [True]
+    add_reply(about_me, me, "Thanks, closing this.", allow_replies=False)
+    received = anon.get(f"/api/v1/groups/{group.group.id}", headers=headers).json()["group"]["received"]
+    assert [item["allow_further_replies"] for item in received] == [False]

@@ -108,7 +108,8 @@ def test_replies_visible_to_writer_and_to_owner_after_rating(anon: TestClient, s
     assert anon.get(url).status_code == 401
     assert anon.get(url, headers=bearer(settings, make_user())).status_code == 404
     assert anon.get(url, headers=bearer(settings, third)).status_code == 404
-    assert anon.get(url, headers=bearer(settings, owner)).status_code == 404  # not rated yet
+    unrated = anon.get(url, headers=bearer(settings, owner))  # the owner reads it but has not rated it yet
+    assert unrated.status_code == 409 and unrated.json()["error"]["code"] == "rate_first"
     as_writer = anon.get(url, headers=bearer(settings, writer)).json()
     assert as_writer["replies"][0]["author"] == "you" and as_writer["allow_further_replies"] is True
     rate(response, 5)
@@ -124,7 +125,7 @@ def test_posting_replies(anon: TestClient, settings: Settings) -> None:
     body = {"text": "Which part?", "allow_replies": True}
     assert anon.post(url, json=body).status_code == 401
     assert anon.post(url, json=body, headers=bearer(settings, third)).status_code == 404
-    assert anon.post(url, json=body, headers=bearer(settings, owner)).status_code == 404  # rate first
+    assert anon.post(url, json=body, headers=bearer(settings, owner)).json()["error"]["code"] == "rate_first"
     rate(response, 4)
     created = anon.post(url, json=body, headers=bearer(settings, owner))
     assert created.status_code == 201
