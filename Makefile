@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 
-.PHONY: install run demo migrate test test-deps bench-deps lint format typecheck check bench bench-quick clean
+.PHONY: install client-deps api-types run demo migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -21,6 +21,21 @@ APT_UPDATED := .venv/.apt-updated
 	@touch $@
 
 install: .venv/.synced
+
+# The client's tools (and, later, the client): Debian's Node.js and npm when missing, then `npm ci`.
+client/node_modules/.package-lock.json: client/package-lock.json
+	@command -v npm >/dev/null || \
+		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd client && npm ci --no-audit --no-fund
+	@touch $@
+
+client-deps: client/node_modules/.package-lock.json
+
+# Regenerate the client's API types from the app's current OpenAPI document.
+api-types: install client-deps
+	@mkdir -p .tmp
+	$(RUN) python -c "import json; from web.app import all_routes; from web.openapi import build_openapi; print(json.dumps(build_openapi(all_routes()), indent=1))" > .tmp/openapi.json
+	cd client && npx openapi-typescript ../.tmp/openapi.json --default-non-nullable=false -o src/api/schema.d.ts
 
 migrate: install
 	$(RUN) python -m db migrate
@@ -34,7 +49,7 @@ run: demo
 $(APT_UPDATED):
 	@mkdir -p .venv && apt-get update -qq && touch $@
 
-test-deps: install
+test-deps: install client-deps
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 	@command -v docker-compose >/dev/null || \
@@ -68,5 +83,9 @@ bench: bench-deps
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick
 
+# Run a job as an operator would on this machine: make jobs ARGS="assign_groups" (or ARGS=--list).
+jobs: install
+	$(RUN) python -m jobs $(ARGS)
+
 clean:
-	rm -rf .venv howsmytrack.sqlite3* mail-outbox bench/out
+	rm -rf .venv howsmytrack.sqlite3* mail-outbox bench/out .tmp client/node_modules

@@ -19,6 +19,7 @@ from application import Settings
 from db.connection import database, init_database, is_postgres
 from db.migrate import migrate
 from db.models import ALL_MODELS
+from tests.api_conformance import CONFORMANCE, validating_test_clients
 from tests.pg import TestPostgres
 from tests.smtp import SmtpSink
 
@@ -137,3 +138,30 @@ def count_queries() -> Iterator[QueryCounter]:
     yield counter
     logger.removeHandler(counter)
     logger.setLevel(previous)
+
+
+@pytest.fixture(autouse=True)
+def conforming_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every answer a test receives through a TestClient is checked against /openapi.json."""
+    with validating_test_clients(monkeypatch):
+        yield
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write which documented (operation, status, code) the suite observed, and which it never did."""
+    if not CONFORMANCE.observed:
+        return
+    documented = set()
+    for operation in (op for methods in CONFORMANCE.document["paths"].values() for op in methods.values()):
+        for status, response in operation["responses"].items():
+            examples = response.get("content", {}).get("application/json", {}).get("examples", {})
+            for code in examples or [""]:
+                documented.add((operation["operationId"], status, code))
+    seen = {(name, status, code) for name, status, code in CONFORMANCE.observed}
+    never = sorted(documented - seen)
+    report = Path(__file__).parents[1] / ".tmp" / "api-coverage.txt"
+    report.parent.mkdir(exist_ok=True)
+    report.write_text(
+        f"observed {len(seen & documented)} of {len(documented)} documented (operation, status, code)\n"
+        + "".join(f"never observed: {name} {status} {code}\n" for name, status, code in never)
+    )

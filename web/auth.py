@@ -26,6 +26,7 @@ from web.schemas import (
     PasswordResetConfirm,
     PasswordResetStart,
     Registration,
+    Status,
     TokenOut,
     UserEnvelope,
 )
@@ -167,7 +168,11 @@ routes = [
             response=UserEnvelope,
             status=201,
             auth=False,
-            errors=(409, 422, 429),
+            errors=("forbidden", "email_taken", "rate_limited"),
+            description="Creates the account and sets the `JWT` cookie. The email must be a plain ASCII address, "
+            "unique whatever its case; the password at least 8 characters, not only digits, not a common password "
+            "and not the email. Limited per client address (`AUTH_RATE_PER_ADDRESS` a minute). A browser request "
+            "from a foreign origin is refused (`403`).",
         ),
     ),
     api(
@@ -175,7 +180,15 @@ routes = [
         login,
         "POST",
         RouteDoc(
-            "Sign in (sets the JWT cookie)", TAG, Credentials, response=UserEnvelope, auth=False, errors=(401, 422, 429)
+            "Sign in (sets the JWT cookie)",
+            TAG,
+            Credentials,
+            response=UserEnvelope,
+            auth=False,
+            errors=("invalid_credentials", "forbidden", "rate_limited"),
+            description="A wrong email and a wrong password get the same `401 invalid_credentials`. Failed attempts "
+            "are limited per account (`AUTH_FAILURES_PER_ACCOUNT` per 15 minutes) and all attempts per client "
+            "address; past either, `429` with `Retry-After`. A browser request from a foreign origin is refused.",
         ),
     ),
     api(
@@ -188,26 +201,49 @@ routes = [
             Credentials,
             response=TokenOut,
             auth=False,
-            errors=(401, 422, 429),
+            errors=("invalid_credentials", "rate_limited"),
+            description="For clients that are not browsers: the token goes in `Authorization: Bearer …`; "
+            "no cookie is set. Limited as login is.",
         ),
     ),
     api(
         "/auth/refresh",
         refresh,
         "POST",
-        RouteDoc("Renew the session cookie", TAG, response=UserEnvelope, errors=(401,)),
+        RouteDoc(
+            "Renew the session cookie",
+            TAG,
+            response=UserEnvelope,
+            description="Spends the token it is called with (once: a second refresh of the same token gets `401`) "
+            "and sets a fresh cookie. A session started more than a week ago cannot be refreshed.",
+        ),
     ),
     api(
         "/auth/logout",
         logout,
         "POST",
-        RouteDoc("Sign out; the token is refused from then on", TAG, status=204, errors=(401,)),
+        RouteDoc(
+            "Sign out",
+            TAG,
+            status=204,
+            description="Clears the cookie; the token used is refused from then on.",
+        ),
     ),
     api(
         "/auth/password-reset",
         start_password_reset,
         "POST",
-        RouteDoc("Email a password reset link", TAG, PasswordResetStart, status=202, auth=False, errors=(422, 429)),
+        RouteDoc(
+            "Email a password reset link",
+            TAG,
+            PasswordResetStart,
+            response=Status,
+            status=202,
+            auth=False,
+            errors=("rate_limited",),
+            description='Always `202 {"status": "accepted"}`, whether or not the account exists. If it '
+            "does, an email links to `/reset-password?token=…` (single use, valid for an hour).",
+        ),
     ),
     api(
         "/auth/password-reset/confirm",
@@ -219,7 +255,9 @@ routes = [
             PasswordResetConfirm,
             status=204,
             auth=False,
-            errors=(400, 422),
+            errors=("invalid_token",),
+            description="Sets the password (same rules as register) and ends every session of the account. "
+            "A used, expired or superseded token gets `400 invalid_token`.",
         ),
     ),
 ]

@@ -81,12 +81,33 @@ TAG = "feedback requests"
 GENRE_LIST = {"type": "array", "items": {"$ref": "#/components/schemas/Genre"}}
 ONE = "/feedback-requests/{request_id:id}"
 routes = [
-    api("/genres", list_genres, "GET", RouteDoc("The genres a request can name", TAG, response=GENRE_LIST, auth=False)),
+    api(
+        "/genres",
+        list_genres,
+        "GET",
+        RouteDoc(
+            "The genres a request can name",
+            TAG,
+            response=GENRE_LIST,
+            auth=False,
+            database=False,
+            description="Keys with their labels, in the order a form lists them.",
+        ),
+    ),
     api(
         "/media-info",
         get_media_info,
         "GET",
-        RouteDoc("Check a track link", TAG, query=MediaInfoQuery, response=MediaInfo, auth=False),
+        RouteDoc(
+            "Check a track link",
+            TAG,
+            query=MediaInfoQuery,
+            response=MediaInfo,
+            auth=False,
+            database=False,
+            description="Which service a link points to, or `media_type: null` when it is not a link we accept "
+            "(https SoundCloud tracks, Google Drive files, Dropbox share links, OneDrive share links).",
+        ),
     ),
     api(
         "/feedback-requests",
@@ -98,17 +119,36 @@ routes = [
             FeedbackRequestCreate,
             response=RequestEnvelope,
             status=201,
-            errors=(409, 422),
+            errors=("pending_request_exists", "duplicate_track", "invalid_media_url"),
+            operation_id="create_feedback_request",
+            description="Without `media_url` the request is trackless: the caller only gives feedback. One waiting "
+            "request per user, and no two waiting requests for the same track.",
         ),
     ),
     api(
         "/feedback-requests",
         list_requests,
         "GET",
-        RouteDoc("The caller's requests, newest first", TAG, query=FeedbackRequestFilter, response=RequestPage),
+        RouteDoc(
+            "The caller's requests, newest first",
+            TAG,
+            query=FeedbackRequestFilter,
+            response=RequestPage,
+            operation_id="list_feedback_requests",
+            description="A page of the caller's requests, all or by `status`.",
+        ),
     ),
     api(
-        ONE, get_request, "GET", RouteDoc("One of the caller's requests", TAG, response=RequestEnvelope, errors=(404,))
+        ONE,
+        get_request,
+        "GET",
+        RouteDoc(
+            "One of the caller's requests",
+            TAG,
+            response=RequestEnvelope,
+            operation_id="get_feedback_request",
+            description="Only its owner sees it.",
+        ),
     ),
     api(
         ONE,
@@ -119,13 +159,22 @@ routes = [
             TAG,
             FeedbackRequestUpdate,
             response=RequestEnvelope,
-            errors=(404, 409),
+            errors=("already_grouped", "duplicate_track", "pending_request_exists", "invalid_media_url"),
+            operation_id="update_feedback_request",
+            description="Only the fields present change; `media_url: null` makes it trackless.",
         ),
     ),
     api(
         ONE,
         delete_request,
         "DELETE",
-        RouteDoc("Withdraw a request while it waits for a group", TAG, status=204, errors=(404, 409)),
+        RouteDoc(
+            "Withdraw a request while it waits for a group",
+            TAG,
+            status=204,
+            errors=("already_grouped",),
+            operation_id="delete_feedback_request",
+            description="Once grouped, a request can no longer be withdrawn.",
+        ),
     ),
 ]

@@ -30,7 +30,14 @@ routes = [
         "/groups",
         list_groups,
         "GET",
-        RouteDoc("The caller's groups, newest first", TAG, query=Page, response=GroupPage),
+        RouteDoc(
+            "The caller's groups, newest first",
+            TAG,
+            query=Page,
+            response=GroupPage,
+            description="Each with the counts a badge needs: what the caller still owes, their unread replies, "
+            "whether their own feedback is unlocked, and their track's title.",
+        ),
     ),
     api(
         "/groups/{group_id:id}",
@@ -40,9 +47,10 @@ routes = [
             "One of the caller's groups",
             TAG,
             response=GroupEnvelope,
-            errors=(404,),
+            etag=True,
             description="`received` stays null until the caller has submitted every item of `to_review`; "
-            "`received_count` is always shown. Members are counts: reviewers stay anonymous.",
+            "`received_count` is always shown. Members are counts and `received` is ordered by submission "
+            "time: reviewers stay anonymous. Answers with an `ETag` for cheap polling.",
         ),
     ),
 ]

@@ -46,17 +46,43 @@ async def change_password(request: Request) -> Response:
 
 TAG = "account"
 routes = [
-    api("/me", get_me, "GET", RouteDoc("The signed-in user", TAG, response=UserEnvelope)),
+    api(
+        "/me",
+        get_me,
+        "GET",
+        RouteDoc(
+            "The signed-in user",
+            TAG,
+            response=UserEnvelope,
+            etag=True,
+            description="The user with their notification counts. Answers with an `ETag`: poll with "
+            "`If-None-Match` and get `304` while nothing changed.",
+        ),
+    ),
     api(
         "/me",
         update_me,
         "PATCH",
-        RouteDoc("Change email or reminder setting", TAG, MeUpdate, response=UserEnvelope, errors=(409, 422)),
+        RouteDoc(
+            "Change email or reminder setting",
+            TAG,
+            MeUpdate,
+            response=UserEnvelope,
+            errors=("email_taken",),
+            description="Only the fields present change. The email follows the register rules.",
+        ),
     ),
     api(
         "/me/password",
         change_password,
         "PUT",
-        RouteDoc("Change password; other sessions end", TAG, PasswordChange, status=204, errors=(422,)),
+        RouteDoc(
+            "Change password; other sessions end",
+            TAG,
+            PasswordChange,
+            status=204,
+            description="Needs the current password. Every other session and every outstanding reset link "
+            "stop working; a browser keeps its session with a fresh cookie.",
+        ),
     ),
 ]

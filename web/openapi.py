@@ -1,4 +1,8 @@
-"""Builds the OpenAPI 3.1 document from the routes' `RouteDoc`s and the pydantic schemas."""
+"""Builds the OpenAPI 3.1 document from the routes' `RouteDoc`s and the pydantic schemas.
+
+Every operation lists each status it can answer with and, for errors, the exact `code` values
+(an enum per status, from `web/error_codes.py`) with an example of each.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,40 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute, Route
 
+from web.error_codes import ERROR_CODES, STATUS_TEXT
 from web.routing import MAX_ID, RouteDoc
-from web.schemas import ErrorOut, Genre
+from web.schemas import NAMED, NAMED_ENUMS, ErrorOut, Genre, Status
 
-ERROR_TEXT = {
-    400: "Malformed JSON or a bad token",
-    401: "Not signed in",
-    403: "Forbidden (including cross-site cookie requests)",
-    404: "Not found, or not visible to the caller",
-    409: "State conflict",
-    413: "Body too large",
-    415: "Body is not JSON",
-    422: "Validation error",
-    429: "Rate limited (see Retry-After)",
-}
 ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+TAGS = [
+    {"name": "auth", "description": "Sign-up, sign-in, sessions and password reset."},
+    {"name": "account", "description": "The signed-in user's own account."},
+    {"name": "feedback requests", "description": "Tracks waiting for a group, and the link and genre helpers."},
+    {"name": "groups", "description": "The groups the caller belongs to."},
+    {"name": "feedback", "description": "Writing and rating feedback, and the reply threads on it."},
+    {"name": "operations", "description": "Liveness and readiness for load balancers and orchestrators."},
+]
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}
+}
+ETAG = {
+    "ETag": {
+        "description": "Send it back in `If-None-Match` to get a 304 while nothing changed.",
+        "schema": {"type": "string"},
+    }
+}
+DESCRIPTION = """Peer feedback for unfinished tracks.
+
+Authentication: the `JWT` cookie (set by register, login and refresh; browsers) or
+`Authorization: Bearer <token>` (from `POST /api/v1/auth/token`; other clients). A cookie request
+that changes something must carry an `Origin` (or `Referer`) of the service's public address or of
+`CORS_ORIGINS`, else it gets `403 forbidden`.
+
+Errors share one shape, `{"error": {"code", "message", "fields?"}}` (`fields` on validation errors
+only); each operation lists the codes it can answer with. A method a path does not take gets
+`405 method_not_allowed` with an `Allow` header; an unknown path `404 not_found`.
+"""
 
 
 def _models(routes: list[BaseRoute]) -> list[type[BaseModel]]:
@@ -39,85 +61,179 @@ def _models(routes: list[BaseRoute]) -> list[type[BaseModel]]:
     return found
 
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _ref(model: type[BaseModel] | str) -> dict[str, str]:
+    name = model if isinstance(model, str) else model.__name__
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _error(status: int) -> dict[str, Any]:
-    return {"description": ERROR_TEXT.get(status, "Error"), "content": {"application/json": {"schema": _ref(ErrorOut)}}}
+def operation_id(route: Route, doc: RouteDoc) -> str:
+    """What a generated client's method is called: the handler's name in camelCase."""
+    first, *rest = (doc.operation_id or route.name).split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
-def _operation(route: Route, method: str, doc: RouteDoc) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "summary": doc.summary,
-        "operationId": f"{route.name}_{method.lower()}",
-        "tags": [doc.tag],
-        "responses": {},
+def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
+    schema = {
+        "allOf": [
+            _ref(ErrorOut),
+            {"type": "object", "properties": {"error": {"type": "object", "properties": {"code": {"enum": codes}}}}},
+        ]
     }
-    if doc.description:
-        operation["description"] = doc.description
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA if kind == "id" else {"type": "string"}}
+    examples = {}
+    for code in codes:
+        error: dict[str, Any] = {"code": code, "message": ERROR_CODES[code][1]}
+        if code == "validation_error":
+            error["fields"] = {"email": "is not a valid email address"}
+        examples[code] = {"summary": code, "value": {"error": error}}
+    response: dict[str, Any] = {
+        "description": STATUS_TEXT.get(status, "Error") + ": " + ", ".join(f"`{code}`" for code in codes),
+        "content": {"application/json": {"schema": schema, "examples": examples}},
+    }
+    if status in (429, 503):
+        response["headers"] = RETRY_AFTER
+    return response
+
+
+def _success(doc: RouteDoc) -> dict[str, Any]:
+    success: dict[str, Any] = {"description": "No content" if doc.status == 204 else "Success"}
+    if isinstance(doc.response, type) and issubclass(doc.response, BaseModel):
+        success["content"] = {"application/json": {"schema": _ref(doc.response)}}
+    elif doc.response is not None:
+        success["content"] = {"application/json": {"schema": doc.response}}
+    if doc.etag:
+        success["headers"] = ETAG
+    return success
+
+
+def _parameters(route: Route, doc: RouteDoc) -> list[dict[str, Any]]:
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": "A row id.",
+            "schema": ID_SCHEMA if kind == "id" else {"type": "string"},
+        }
         for name, kind in PATH_PARAM.findall(route.path)
     ]
     if doc.query is not None:
         schema = doc.query.model_json_schema()
         for name, prop in schema.get("properties", {}).items():
+            description = prop.pop("description", name.replace("_", " ").capitalize() + ".")
+            prop.pop("title", None)
             parameters.append(
-                {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in schema.get("required", []),
+                    "description": description,
+                    "schema": prop,
+                }
             )
+    if doc.etag:
+        parameters.append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "The `ETag` of the copy the client holds.",
+                "schema": {"type": "string"},
+            }
+        )
+    return parameters
+
+
+def _operation(route: Route, method: str, doc: RouteDoc) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": doc.summary,
+        "description": doc.description or doc.summary + ".",
+        "operationId": operation_id(route, doc),
+        "tags": [doc.tag],
+    }
+    parameters = _parameters(route, doc)
     if parameters:
         operation["parameters"] = parameters
     if doc.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(doc.body)}}}
-    success: dict[str, Any] = {"description": "Success"}
-    if isinstance(doc.response, type) and issubclass(doc.response, BaseModel):
-        success["content"] = {"application/json": {"schema": _ref(doc.response)}}
-    elif doc.response is not None:
-        success["content"] = {"application/json": {"schema": doc.response}}
-    operation["responses"][str(doc.status)] = success
-    errors = set(doc.errors)
-    if doc.auth:
-        errors |= {401}
-        operation["security"] = [{"cookieAuth": []}, {"bearerAuth": []}]
-    if doc.body is not None:
-        errors |= {400, 413, 415, 422}
-    if doc.query is not None:
-        errors |= {422}
-    for status in sorted(errors):
-        operation["responses"][str(status)] = _error(status)
+    if not doc.auth:
+        operation["security"] = []
+    responses: dict[str, Any] = {str(doc.status): _success(doc)}
+    if doc.etag:
+        responses["304"] = {"description": STATUS_TEXT[304], "headers": ETAG}
+    for status, codes in doc.error_codes(method, route.path).items():
+        responses[str(status)] = _error_response(status, codes)
+    operation["responses"] = responses
     return operation
 
 
-def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
-    _, definitions = models_json_schema(
-        [(model, "serialization") for model in _models(routes)], ref_template="#/components/schemas/{model}"
-    )
-    paths: dict[str, dict[str, Any]] = {}
+def _resolve_named(node: Any) -> Any:
+    """Replace each named-enum marker (see web.schemas._named) with a reference to its component."""
+    if isinstance(node, dict):
+        resolved = {key: _resolve_named(value) for key, value in node.items() if key != NAMED}
+        if NAMED in node:
+            resolved = {"$ref": f"#/components/schemas/{node[NAMED]}", **resolved}
+        return resolved
+    if isinstance(node, list):
+        return [_resolve_named(item) for item in node]
+    return node
+
+
+def documented_routes(routes: list[BaseRoute]) -> list[tuple[Route, str, RouteDoc]]:
+    """(route, method, doc) for every documented operation."""
+    found: list[tuple[Route, str, RouteDoc]] = []
     for route in routes:
         doc = getattr(route, "doc", None)
-        if not isinstance(route, Route) or doc is None:
-            continue
-        path = PATH_PARAM.sub(lambda match: "{" + match.group(1) + "}", route.path)
-        for method in sorted(route.methods or ()):
-            if method == "HEAD":
-                continue
-            paths.setdefault(path, {})[method.lower()] = _operation(route, method, doc)
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "How's My Track? API",
-            "version": "1.0.0",
-            "description": "Peer feedback for unfinished tracks. Errors share one shape: "
-            '`{"error": {"code", "message", "fields?"}}`.',
-        },
-        "servers": [{"url": "/"}],
-        "paths": paths,
-        "components": {
-            "schemas": definitions.get("$defs", {}),
-            "securitySchemes": {
-                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "JWT"},
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        if isinstance(route, Route) and doc is not None:
+            found.extend((route, method, doc) for method in sorted(route.methods or ()) if method != "HEAD")
+    return found
+
+
+def openapi_path(route: Route) -> str:
+    return PATH_PARAM.sub(lambda match: "{" + match.group(1) + "}", route.path)
+
+
+def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
+    models: list[type[BaseModel]] = [*_models(routes), Status]
+    bodies = {doc.body for _, _, doc in documented_routes(routes)}
+    # Request bodies as clients send them (defaults make a field optional), answers as they come back.
+    _, definitions = models_json_schema(
+        [(model, "validation" if model in bodies else "serialization") for model in models],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for route, method, doc in documented_routes(routes):
+        paths.setdefault(openapi_path(route), {})[method.lower()] = _operation(route, method, doc)
+    document: dict[str, Any] = _resolve_named(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "How's My Track? API",
+                "version": "1.0.0",
+                "description": DESCRIPTION,
+                "contact": {"name": "How's My Track?", "url": "https://howsmytrack.example"},
+                "license": {"name": "Proprietary", "url": "https://howsmytrack.example/terms"},
             },
-        },
-    }
+            "servers": [{"url": "http://127.0.0.1:8000", "description": "`make run` (development)"}],
+            "tags": TAGS,
+            "security": [{"cookieAuth": []}, {"bearerAuth": []}],
+            "paths": paths,
+            "components": {
+                "schemas": {**definitions.get("$defs", {}), **NAMED_ENUMS},
+                "securitySchemes": {
+                    "cookieAuth": {
+                        "type": "apiKey",
+                        "in": "cookie",
+                        "name": "JWT",
+                        "description": "The session cookie that register, login and refresh set.",
+                    },
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "JWT",
+                        "description": "A token from `POST /api/v1/auth/token`.",
+                    },
+                },
+            },
+        }
+    )
+    return document

@@ -12,6 +12,8 @@ from starlette.staticfiles import StaticFiles
 
 from db.connection import DATABASE_ERRORS, PoolExhausted, database, run_in_db
 from web.errors import error_response
+from web.routing import RouteDoc, documented
+from web.schemas import Status
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
 
@@ -43,7 +45,9 @@ async def readyz(request: Request) -> Response:
     try:
         await run_in_db(_ping)
     except READINESS_FAILURES:
-        return error_response(503, "database_unavailable", "The database cannot be reached.")
+        return error_response(
+            503, "database_unavailable", "The database cannot be reached.", headers={"Retry-After": "5"}
+        )
     return JSONResponse({"status": "ready"})
 
 
@@ -59,9 +63,37 @@ async def docs_init(request: Request) -> Response:
     return Response(DOCS_INIT, media_type="application/javascript")
 
 
+TAG = "operations"
 routes = [
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/readyz", readyz, methods=["GET"]),
+    documented(
+        "/healthz",
+        healthz,
+        "GET",
+        RouteDoc(
+            "Liveness",
+            TAG,
+            response=Status,
+            auth=False,
+            database=False,
+            operation_id="get_health",
+            description='`200 {"status": "ok"}` while the process answers.',
+        ),
+    ),
+    documented(
+        "/readyz",
+        readyz,
+        "GET",
+        RouteDoc(
+            "Readiness",
+            TAG,
+            response=Status,
+            auth=False,
+            errors=("database_unavailable",),
+            database=False,
+            operation_id="get_readiness",
+            description='`200 {"status": "ready"}` while the database answers, else `503`.',
+        ),
+    ),
     Route("/openapi.json", openapi_json, methods=["GET"]),
 ]
 # Interactive docs: on by default in development, off in production unless DOCS_ENABLED=true.

@@ -58,7 +58,13 @@ routes = [
         submit_response,
         "PUT",
         RouteDoc(
-            "Submit feedback you owe", TAG, ResponseSubmit, response=ResponseEnvelope, errors=(403, 404, 409, 422)
+            "Submit feedback you owe",
+            TAG,
+            ResponseSubmit,
+            response=ResponseEnvelope,
+            errors=("forbidden", "already_submitted"),
+            description="Only its writer, only once; the feedback must not be blank. The track's owner who can "
+            "read it gets `403`; anyone else `404`.",
         ),
     ),
     api(
@@ -70,25 +76,48 @@ routes = [
             TAG,
             RatingSubmit,
             response=ResponseEnvelope,
-            errors=(403, 404, 409, 422),
+            errors=("forbidden", "feedback_locked", "not_submitted", "already_rated"),
+            description="Only the track's owner, once they have written all they owe in the group "
+            "(`409 feedback_locked` before), only submitted feedback, only once.",
         ),
     ),
     api(
         ONE + "/replies",
         list_replies,
         "GET",
-        RouteDoc("The reply thread on a response", TAG, response=ReplyThread, errors=(404,)),
+        RouteDoc(
+            "The reply thread on a response",
+            TAG,
+            response=ReplyThread,
+            errors=("rate_first",),
+            description="For the feedback's writer, and for the track's owner once they rated it "
+            "(`409 rate_first` before).",
+        ),
     ),
     api(
         ONE + "/replies",
         create_reply,
         "POST",
-        RouteDoc("Reply on a response", TAG, ReplyCreate, response=ReplyEnvelope, status=201, errors=(404, 409, 422)),
+        RouteDoc(
+            "Reply on a response",
+            TAG,
+            ReplyCreate,
+            response=ReplyEnvelope,
+            status=201,
+            errors=("rate_first", "replies_closed"),
+            description="The same two people; only while the writer allowed replies and no reply closed the thread.",
+        ),
     ),
     api(
         "/replies/read",
         mark_replies_read,
         "POST",
-        RouteDoc("Mark the other person's replies read", TAG, MarkRead, response=Marked),
+        RouteDoc(
+            "Mark the other person's replies read",
+            TAG,
+            MarkRead,
+            response=Marked,
+            description="Marks only replies by the other person on threads open to the caller; returns how many.",
+        ),
     ),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from db.errors import NotFound
-from web.session import claims_of
+from web.error_codes import BODY, DATABASE, ERROR_CODES, SESSION, status_of
+from web.session import UNSAFE_METHODS, claims_of
 
 API_PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1
@@ -38,6 +39,9 @@ register_url_convertor("id", IdConvertor())
 
 @dataclass(frozen=True)
 class RouteDoc:
+    """What the OpenAPI document says of a route. `errors`: the error codes this route answers
+    with besides those every route of its kind does (see `error_codes`)."""
+
     summary: str
     tag: str
     body: type[BaseModel] | None = None
@@ -45,12 +49,39 @@ class RouteDoc:
     response: type[BaseModel] | Any = None
     status: int = 200
     auth: bool = True
-    errors: tuple[int, ...] = field(default_factory=tuple)
+    errors: tuple[str, ...] = ()
     description: str = ""
+    database: bool = True
+    etag: bool = False
+    operation_id: str = ""
+
+    def error_codes(self, method: str, path: str) -> dict[int, list[str]]:
+        """Every error code the route can answer with, by status."""
+        codes = set(self.errors)
+        if self.auth:
+            codes |= set(SESSION)
+            if method in UNSAFE_METHODS:
+                codes.add("forbidden")  # a cookie request from a foreign origin (CSRF)
+        if self.body is not None:
+            codes |= set(BODY)
+        if self.query is not None:
+            codes.add("validation_error")
+        if ":id}" in path:
+            codes.add("not_found")
+        if self.database:
+            codes |= set(DATABASE)
+        by_status: dict[int, list[str]] = {}
+        for code in sorted(codes, key=list(ERROR_CODES).index):
+            by_status.setdefault(status_of(code), []).append(code)
+        return dict(sorted(by_status.items()))
 
 
 def api(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
-    route = Route(API_PREFIX + path, _guarded(endpoint, doc.auth), methods=[method], name=endpoint.__name__)
+    return documented(API_PREFIX + path, _guarded(endpoint, doc.auth), method, doc)
+
+
+def documented(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
+    route = Route(path, endpoint, methods=[method], name=endpoint.__name__)
     route.doc = doc  # type: ignore[attr-defined]
     return route
 

@@ -6,14 +6,79 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.config import JsonDict
 
+from db.errors import ValidationFailed
 from db.genres import GENRES
 from db.media import MAX_URL_LENGTH
 from db.passwords import MAX_LENGTH
+from web.error_codes import ERROR_CODES
 
-GenreKey = Literal["electronic", "hip_hop", "jazz", "urban_rnb", "pop", "rock_metal_punk", "no_genre"]
-assert set(GenreKey.__args__) == set(GENRES)  # type: ignore[attr-defined]
+NAMED = "x-named-schema"
+
+
+def _named(name: str) -> WithJsonSchema:
+    """Document a type as the shared component `name` (see NAMED_ENUMS), so request and response
+    schemas refer to one enum and generated clients get one type. The OpenAPI builder turns the
+    marker into a `$ref` (pydantic cannot resolve a reference to a component it did not make)."""
+    return WithJsonSchema({NAMED: name})
+
+
+GENRE_KEYS = ("electronic", "hip_hop", "jazz", "urban_rnb", "pop", "rock_metal_punk", "no_genre")
+MEDIA_TYPES = ("soundcloud", "google_drive", "dropbox", "onedrive")
+TRACK_STATUSES = ("pending", "ok", "failed")
+assert set(GENRE_KEYS) == set(GENRES)
+GenreKey = Annotated[
+    Literal["electronic", "hip_hop", "jazz", "urban_rnb", "pop", "rock_metal_punk", "no_genre"], _named("GenreKey")
+]
+MediaType = Annotated[Literal["soundcloud", "google_drive", "dropbox", "onedrive"], _named("MediaType")]
+TrackStatus = Annotated[Literal["pending", "ok", "failed"], _named("TrackStatus")]
+ErrorCode = Annotated[str, _named("ErrorCode")]
+NAMED_ENUMS: dict[str, dict[str, object]] = {
+    "GenreKey": {"type": "string", "enum": list(GENRE_KEYS), "description": "A genre's key (see GET /genres)."},
+    "MediaType": {"type": "string", "enum": list(MEDIA_TYPES), "description": "The service a track link points to."},
+    "TrackStatus": {
+        "type": "string",
+        "enum": list(TRACK_STATUSES),
+        "description": "`pending` while the track's details are being fetched, `failed` once fetching gave up, "
+        "`ok` otherwise (fetched, or a service that has none to give).",
+    },
+    "ErrorCode": {"type": "string", "enum": list(ERROR_CODES), "description": "Every machine-readable error code."},
+}
+# Text that is not blank: at least one character other than white space.
+NOT_BLANK = r"\S"
+EMAIL_FORMAT: JsonDict = {"format": "email"}
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema counts 2.0 as an integer, so the API does too (2.5 stays refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _partial(schema: dict[str, object], nullable: tuple[str, ...]) -> None:
+    """An update body's schema: no defaults (absent means unchanged) and null only where it means something."""
+    properties = schema.get("properties", {})
+    assert isinstance(properties, dict)
+    for name, prop in properties.items():
+        prop.pop("default", None)
+        options = prop.get("anyOf")
+        if name not in nullable and isinstance(options, list):
+            kept = [option for option in options if option.get("type") != "null"]
+            prop.pop("anyOf")
+            prop.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+
 
 MAX_PROMPT = 2000
 MAX_FEEDBACK = 10_000
@@ -41,7 +106,7 @@ def checked_email(value: str) -> str:
 
 
 class Credentials(Body):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT)
     password: str = Field(max_length=MAX_LENGTH)
 
 
@@ -55,7 +120,7 @@ class Registration(Credentials):
 
 
 class PasswordResetStart(Body):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT)
 
 
 class PasswordResetConfirm(Body):
@@ -64,8 +129,16 @@ class PasswordResetConfirm(Body):
 
 
 class MeUpdate(Body):
-    email: str | None = Field(default=None, max_length=254)
+    """Any of these fields; only those present change."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _partial(schema, nullable=()))
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=EMAIL_FORMAT)
     send_reminder_emails: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: object) -> object:
+        return _refuse_nulls(data, ("email", "send_reminder_emails"))
 
     @field_validator("email")
     @classmethod
@@ -95,7 +168,25 @@ class FeedbackRequestCreate(Body):
 
 
 class FeedbackRequestUpdate(FeedbackRequestCreate):
-    """Any of the create fields; only those present in the body change."""
+    """Any of the create fields; only those present in the body change (`media_url: null` makes the
+    request trackless)."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _partial(schema, nullable=("media_url",)))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: object) -> object:
+        return _refuse_nulls(data, ("genre", "feedback_prompt", "email_when_grouped"))
+
+
+def _refuse_nulls(data: object, fields: tuple[str, ...]) -> object:
+    if isinstance(data, dict):
+        nulls = {
+            name: "must not be null (leave it out to keep it as it is)" for name in fields if data.get(name, 0) is None
+        }
+        if nulls:
+            raise ValidationFailed(nulls)
+    return data
 
 
 class Page(BaseModel):
@@ -123,21 +214,23 @@ def _not_blank(value: str) -> str:
 
 
 class ResponseSubmit(Body):
-    feedback: Annotated[str, Field(max_length=MAX_FEEDBACK), AfterValidator(_not_blank)]
+    feedback: Annotated[
+        str, Field(min_length=1, max_length=MAX_FEEDBACK, pattern=NOT_BLANK), AfterValidator(_not_blank)
+    ]
     allow_replies: bool
 
 
 class RatingSubmit(Body):
-    rating: int = Field(ge=1, le=5)
+    rating: Annotated[int, Field(ge=1, le=5), BeforeValidator(_whole_number)]
 
 
 class ReplyCreate(Body):
-    text: Annotated[str, Field(max_length=MAX_REPLY), AfterValidator(_not_blank)]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_REPLY, pattern=NOT_BLANK), AfterValidator(_not_blank)]
     allow_replies: bool = True
 
 
 class MarkRead(Body):
-    reply_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=1000)
+    reply_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole_number)]] = Field(max_length=1000)
 
 
 # --- response shapes (documentation) -----------------------------------------------------------
@@ -170,13 +263,13 @@ class TokenOut(BaseModel):
 
 
 class Genre(BaseModel):
-    key: str
+    key: GenreKey
     label: str
 
 
 class MediaInfo(BaseModel):
     media_url: str
-    media_type: Literal["soundcloud", "google_drive", "dropbox", "onedrive"] | None
+    media_type: MediaType | None = Field(description="null when the link is not one we accept")
 
 
 class Track(BaseModel):
@@ -186,16 +279,28 @@ class Track(BaseModel):
     embed_html: str | None
 
 
+TRACK_STATUS_TEXT = "null for a trackless request"
+EMBED_TEXT = (
+    "A player address built by the server from the parsed link (SoundCloud widget, Google Drive preview, "
+    "Dropbox raw file, OneDrive embed): put it in an iframe (or, for Dropbox, an audio element); null without a track."
+)
+
+
 class RequestOut(BaseModel):
     id: int
     media_url: str | None
-    media_type: str | None
-    genre: str
+    media_type: MediaType | None
+    genre: GenreKey
     feedback_prompt: str
     email_when_grouped: bool
     group_id: int | None
     created_at: datetime
     track: Track | None
+    track_status: TrackStatus | None = Field(description=TRACK_STATUS_TEXT)
+    embed_url: str | None = Field(description=EMBED_TEXT)
+    next_grouping_at: datetime | None = Field(
+        description="When the next grouping run starts (UTC), while the request waits; null once grouped."
+    )
 
 
 class RequestEnvelope(BaseModel):
@@ -207,6 +312,7 @@ class RequestPage(BaseModel):
     page: int
     per_page: int
     total: int
+    has_next: bool
 
 
 class ReviewedRequest(BaseModel):
@@ -214,12 +320,14 @@ class ReviewedRequest(BaseModel):
 
     id: int
     media_url: str | None
-    media_type: str | None
-    genre: str
+    media_type: MediaType | None
+    genre: GenreKey
     feedback_prompt: str
     group_id: int | None
     created_at: datetime
     track: Track | None
+    track_status: TrackStatus | None = Field(description=TRACK_STATUS_TEXT)
+    embed_url: str | None = Field(description=EMBED_TEXT)
 
 
 class ResponseOut(BaseModel):
@@ -229,25 +337,34 @@ class ResponseOut(BaseModel):
     submitted: bool
     submitted_at: datetime | None
     allow_replies: bool
-    rating: int | None
+    rating: int | None = Field(description="In `received`: the rating the caller gave; in `to_review`: always null.")
     replies: int
     unread_replies: int
+    allow_further_replies: bool = Field(description="Whether the thread takes another reply now.")
 
 
 class ResponseEnvelope(BaseModel):
     response: ResponseOut
 
 
+SIZE_TEXT = "Everyone in the group, the caller included."
+
+
 class GroupSummary(BaseModel):
     id: int
     name: str
     created_at: datetime
-    genres: list[str]
+    genres: list[GenreKey]
+    size: int = Field(description=SIZE_TEXT)
     members: int = Field(description="How many other members have a track.")
     trackless_members: int = Field(description="How many other members take part without a track.")
     to_review_total: int
     to_review_done: int
+    owed: int = Field(description="Feedback the caller still owes here.")
     received_count: int
+    unlocked: bool = Field(description="Whether the caller can read the feedback on their track here.")
+    unread_replies: int = Field(description="Replies the caller has not read on their threads here.")
+    my_track_title: str | None = Field(description="The title of the caller's track, once fetched.")
 
 
 class GroupPage(BaseModel):
@@ -255,14 +372,16 @@ class GroupPage(BaseModel):
     page: int
     per_page: int
     total: int
+    has_next: bool
 
 
 class GroupOut(BaseModel):
     id: int
     name: str
     created_at: datetime
-    genres: list[str]
+    genres: list[GenreKey]
     my_request: RequestOut
+    size: int = Field(description=SIZE_TEXT)
     members: int
     trackless_members: int
     to_review: list[ResponseOut]
@@ -297,13 +416,16 @@ class Marked(BaseModel):
 
 
 class Status(BaseModel):
-    status: str
+    status: Literal["accepted", "ok", "ready"]
 
 
 class ErrorDetail(BaseModel):
-    code: str
+    model_config = ConfigDict(json_schema_extra=lambda schema: _partial(schema, nullable=()))
+    code: ErrorCode
     message: str
-    fields: dict[str, str] | None = None
+    fields: dict[str, str] | None = Field(
+        default=None, description="Validation errors only: each field that is not valid, and why."
+    )
 
 
 class ErrorOut(BaseModel):

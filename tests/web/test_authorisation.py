@@ -38,4 +38,6 @@ def test_public_routes_are_the_expected_ones() -> None:
         "/api/v1/auth/password-reset/confirm",
         "/api/v1/genres",
         "/api/v1/media-info",
+        "/healthz",
+        "/readyz",
     }

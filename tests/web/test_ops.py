@@ -45,6 +45,8 @@ def test_openapi_document_is_valid_and_describes_every_route(anon: TestClient) -
         ("/api/v1/responses/{response_id}/replies", "get"),
         ("/api/v1/responses/{response_id}/replies", "post"),
         ("/api/v1/replies/read", "post"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
     }
     assert operations == expected
     create = document["paths"]["/api/v1/feedback-requests"]["post"]
