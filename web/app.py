@@ -9,14 +9,13 @@ from contextlib import asynccontextmanager
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
 from application import Settings
 from db.connection import init_database
 from web import auth, feedback_requests, groups, me, ops, responses
 from web.errors import EXCEPTION_HANDLERS
-from web.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
+from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from web.openapi import build_openapi
 from web.routing import one_route_per_path
 
@@ -48,7 +47,7 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware, production=not settings.is_development),
         Middleware(
-            CORSMiddleware,
+            CorsMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_credentials=True,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from db import groups
 from web.bodies import parse_query
-from web.routing import RouteDoc, api, json_response
+from web.routing import RouteDoc, api, conditional_json, json_response
 from web.schemas import GroupEnvelope, GroupPage, Page
 from web.session import with_user
 
@@ -21,7 +21,7 @@ async def list_groups(request: Request) -> Response:
 async def get_group(request: Request) -> Response:
     group_id = request.path_params["group_id"]
     group = await with_user(request, lambda user: groups.get_group(user.id, group_id))
-    return json_response({"group": group})
+    return conditional_json(request, {"group": group})
 
 
 TAG = "groups"

@@ -10,7 +10,7 @@ from db.connection import run_in_db
 from db.errors import ValidationFailed
 from web.bodies import parse_body
 from web.passwords import hash_new_password, password_matches
-from web.routing import RouteDoc, api, json_response, no_content
+from web.routing import RouteDoc, api, conditional_json, json_response, no_content
 from web.schemas import MeUpdate, PasswordChange, UserEnvelope
 from web.session import COOKIE, current_claims, set_session_cookie, settings_of, with_user
 from web.tokens import issue_token
@@ -19,7 +19,7 @@ from web.tokens import issue_token
 async def get_me(request: Request) -> Response:
     claims = current_claims(request)
     user = await run_in_db(accounts.current_user_payload, claims.user_id, claims.version, claims.jti)
-    return json_response({"user": user})
+    return conditional_json(request, {"user": user})
 
 
 async def update_me(request: Request) -> Response:

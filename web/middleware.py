@@ -8,6 +8,9 @@ import re
 import time
 import uuid
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("howsmytrack.requests")
@@ -97,3 +100,23 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CorsMiddleware(CORSMiddleware):
+    """Starlette's CORS handling, with a refused preflight answered in the API's error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "origin_not_allowed",
+                    "message": f"This cross-origin request is not allowed ({refused}).",
+                }
+            },
+            status_code=403,
+            headers={key: value for key, value in response.headers.items() if key.lower().startswith("access-control")},
+        )

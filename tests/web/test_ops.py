@@ -279,3 +279,39 @@ def test_production_defaults_keep_docs_and_demo_off() -> None:
     enabled = Settings.from_env({**env, "DOCS_ENABLED": "true", "DEMO_ENABLED": "yes"})
     assert enabled.docs_enabled and enabled.demo_enabled
     assert Settings.from_env({}).docs_enabled and Settings.from_env({}).demo_enabled
+
+
+def test_me_and_group_reads_answer_304_while_nothing_changed(anon: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.builders import bearer, make_group, submit
+
+    group = make_group(n=3)
+    me = group.users[0]
+    headers = bearer(settings, me)
+    urls = ("/api/v1/me", f"/api/v1/groups/{group.group.id}")
+    etags = {}
+    for url in urls:
+        first = anon.get(url, headers=headers)
+        etags[url] = first.headers["ETag"]
+        assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"
+        again = anon.get(url, headers={**headers, "If-None-Match": etags[url]})
+        assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etags[url]
+    submit(group.to_review(me)[0])  # changes the owed count in /me and the item in the group
+    for url in urls:
+        changed = anon.get(url, headers={**headers, "If-None-Match": etags[url]})
+        assert changed.status_code == 200 and changed.headers["ETag"] != etags[url]
+
+
+def test_a_refused_cors_preflight_answers_in_the_error_shape(db: str, settings: Settings) -> None:
+    from dataclasses import replace
+
+    from web.app import build_app
+
+    with TestClient(build_app(replace(settings, cors_origins=("https://app.example",)))) as client:
+        refused = client.options(
+            "/api/v1/me", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PATCH"}
+        )
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "origin_not_allowed"
+        allowed = client.options(
+            "/api/v1/me", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PATCH"}
+        )
+        assert allowed.status_code == 200
