@@ -58,7 +58,7 @@ test-deps: install client-deps
 test: test-deps
 	$(RUN) ruff check .
 	$(RUN) mypy
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,API_COVERAGE_STRICT=1) $(RUN) pytest $(PYTEST_ARGS)
 
 lint: install
 	$(RUN) ruff check .

@@ -30,10 +30,12 @@ def _checked_media(url: str | None) -> str | None:
 
 
 def _check_conflicts(user_id: int, url: str | None, exclude_id: int | None = None) -> None:
+    """On create (no `exclude_id`): one waiting request per user. On edit: the edited request is
+    the user's one waiting request, so only the track can clash."""
     pending = FeedbackRequest.unassigned()
     if exclude_id is not None:
         pending = pending.where(FeedbackRequest.id != exclude_id)
-    if pending.where(FeedbackRequest.user == user_id).exists():
+    elif pending.where(FeedbackRequest.user == user_id).exists():
         raise Conflict("pending_request_exists", "You already have a request waiting for a group.")
     if url is not None and pending.where(FeedbackRequest.media_url == url).exists():
         raise Conflict("duplicate_track", "This track is already waiting for a group.")

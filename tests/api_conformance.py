@@ -34,7 +34,7 @@ class Conformance:
         anchored = json.loads(json.dumps(self.document).replace('"$ref": "#/', f'"$ref": "{BASE}#/'))
         self.registry: Registry[Any] = Registry().with_resource(BASE, Resource(anchored, DRAFT202012))
         for path, methods in anchored["paths"].items():
-            pattern = re.compile("^" + re.sub(r"\\{(\\w+)\\}", r"[^/]+", path) + "$")
+            pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"[^/]+", path) + "$")
             for method, operation in methods.items():
                 self.operations.append((method.upper(), pattern, operation))
 

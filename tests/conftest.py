@@ -161,7 +161,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     never = sorted(documented - seen)
     report = Path(__file__).parents[1] / ".tmp" / "api-coverage.txt"
     report.parent.mkdir(exist_ok=True)
-    report.write_text(
-        f"observed {len(seen & documented)} of {len(documented)} documented (operation, status, code)\n"
-        + "".join(f"never observed: {name} {status} {code}\n" for name, status, code in never)
-    )
+    summary = f"observed {len(seen & documented)} of {len(documented)} documented (operation, status, code)"
+    report.write_text(summary + "\n" + "".join(f"never observed: {n} {s} {c}\n" for n, s, c in never))
+    if os.environ.get("API_COVERAGE_STRICT") and never and exitstatus == 0:
+        # The whole suite ran (make test): every documented answer must be one a test saw.
+        print(f"\n{summary}; never observed:\n" + "\n".join(" ".join(item) for item in never))
+        session.exitstatus = 1

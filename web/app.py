@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -30,6 +31,17 @@ def all_routes(docs: bool = True) -> list[BaseRoute]:
         *groups.routes,
         *responses.routes,
     ]
+
+
+_documents: dict[tuple[int, ...], dict[str, Any]] = {}
+
+
+def _openapi_for(routes: list[BaseRoute]) -> dict[str, Any]:
+    """The document for this set of routes, built once per process (route tables are module-level)."""
+    key = tuple(id(route) for route in routes)
+    if key not in _documents:
+        _documents[key] = build_openapi(routes)
+    return _documents[key]
 
 
 def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
@@ -69,5 +81,5 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     )
     app.state.settings = settings
     app.state.http_client = http_client
-    app.state.openapi = build_openapi(routes)
+    app.state.openapi = _openapi_for(routes)
     return app

@@ -159,7 +159,7 @@ routes = [
             TAG,
             FeedbackRequestUpdate,
             response=RequestEnvelope,
-            errors=("already_grouped", "duplicate_track", "pending_request_exists", "invalid_media_url"),
+            errors=("already_grouped", "duplicate_track", "invalid_media_url"),
             operation_id="update_feedback_request",
             description="Only the fields present change; `media_url: null` makes it trackless.",
         ),

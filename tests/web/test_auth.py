@@ -410,6 +410,18 @@ def test_register_and_password_reset_share_the_per_address_limit(db: str, settin
         )
         third = client.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": "a fine passphrase"})
         assert third.status_code == 429 and third.headers["Retry-After"]
+        for url, body in (
+            (REGISTER, {"email": "bob@example.com", "password": "a fine passphrase"}),
+            ("/api/v1/auth/password-reset", {"email": "x@example.com"}),
+        ):
+            limited = client.post(url, json=body)
+            assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"
+
+
+def test_token_route_refuses_a_wrong_password(anon: TestClient) -> None:
+    make_user("ada@example.com")
+    response = anon.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": "not the one"})
+    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_credentials"
 
 
 def test_a_lookalike_address_is_refused_at_every_entrance(client: TestClient) -> None:

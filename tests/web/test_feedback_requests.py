@@ -200,6 +200,15 @@ def test_edit_request_while_unassigned(anon: TestClient, settings: Settings) -> 
         f"{URL}/{request.id}", json={"media_url": "https://example.com/x"}, headers=bearer(settings, owner)
     )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_media_url"
+    taken = make_request(stranger)
+    clash = anon.patch(f"{URL}/{request.id}", json={"media_url": taken.media_url}, headers=bearer(settings, owner))
+    assert clash.status_code == 409 and clash.json()["error"]["code"] == "duplicate_track"
+    unchanged = anon.patch(f"{URL}/{request.id}", json={"genre": "pop"}, headers=bearer(settings, owner))
+    assert unchanged.status_code == 200 and unchanged.json()["request"]["media_type"] == "dropbox"
+    nulled = anon.patch(f"{URL}/{request.id}", json={"genre": None}, headers=bearer(settings, owner))
+    assert nulled.status_code == 422 and "genre" in nulled.json()["error"]["fields"]
+    trackless = anon.patch(f"{URL}/{request.id}", json={"media_url": None}, headers=bearer(settings, owner))
+    assert trackless.status_code == 200 and trackless.json()["request"]["media_url"] is None
 
 
 def test_grouped_requests_can_no_longer_change(anon: TestClient, settings: Settings) -> None:

@@ -172,3 +172,9 @@ def test_group_list_badges_follow_what_the_caller_owes_and_has_unread(anon: Test
     add_reply(about_me, me, "Thanks, closing this.", allow_replies=False)
     received = anon.get(f"/api/v1/groups/{group.group.id}", headers=headers).json()["group"]["received"]
     assert [item["allow_further_replies"] for item in received] == [False]
+
+
+def test_group_list_validates_its_query(anon: TestClient, settings: Settings) -> None:
+    for params in ({"page": 0}, {"per_page": 101}, {"sort": "name"}):
+        response = anon.get("/api/v1/groups", params=params, headers=bearer(settings, make_user()))
+        assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"

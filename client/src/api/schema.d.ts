@@ -2583,7 +2583,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Conflicts with the current state: `already_grouped`, `duplicate_track`, `pending_request_exists` */
+            /** @description Conflicts with the current state: `already_grouped`, `duplicate_track` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2592,7 +2592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "already_grouped" | "duplicate_track" | "pending_request_exists";
+                            code?: "already_grouped" | "duplicate_track";
                         };
                     };
                 };
