@@ -21,7 +21,7 @@ from pydantic.config import JsonDict
 from db.errors import ValidationFailed
 from db.genres import GENRES
 from db.media import MAX_URL_LENGTH
-from db.passwords import MAX_LENGTH
+from db.passwords import MAX_LENGTH, MIN_LENGTH
 from web.error_codes import ERROR_CODES
 
 NAMED = "x-named-schema"
@@ -58,6 +58,8 @@ NAMED_ENUMS: dict[str, dict[str, object]] = {
 # Text that is not blank: at least one character other than white space.
 NOT_BLANK = r"\S"
 EMAIL_FORMAT: JsonDict = {"format": "email"}
+# What the schema can say of a new password; web/passwords.py applies the full rules (with their messages).
+NEW_PASSWORD: JsonDict = {"minLength": MIN_LENGTH, "pattern": r"\D"}
 
 
 def _whole_number(value: object) -> object:
@@ -111,7 +113,10 @@ class Credentials(Body):
 
 
 class Registration(Credentials):
-    """The password rules are applied where the password is hashed (web/passwords.py)."""
+    """The password rules are applied where the password is hashed (web/passwords.py); the schema
+    states the ones it can (length, not only digits)."""
+
+    password: str = Field(max_length=MAX_LENGTH, json_schema_extra=NEW_PASSWORD)
 
     @field_validator("email")
     @classmethod
@@ -122,10 +127,15 @@ class Registration(Credentials):
 class PasswordResetStart(Body):
     email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT)
 
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return checked_email(value)
+
 
 class PasswordResetConfirm(Body):
     token: str = Field(min_length=1, max_length=200)
-    password: str = Field(max_length=MAX_LENGTH)
+    password: str = Field(max_length=MAX_LENGTH, json_schema_extra=NEW_PASSWORD)
 
 
 class MeUpdate(Body):
@@ -148,7 +158,7 @@ class MeUpdate(Body):
 
 class PasswordChange(Body):
     current_password: str = Field(max_length=MAX_LENGTH)
-    new_password: str = Field(max_length=MAX_LENGTH)
+    new_password: str = Field(max_length=MAX_LENGTH, json_schema_extra=NEW_PASSWORD)
 
 
 # --- feedback requests -------------------------------------------------------------------------

@@ -694,7 +694,8 @@ export interface components {
         };
         /**
          * Registration
-         * @description The password rules are applied where the password is hashed (web/passwords.py).
+         * @description The password rules are applied where the password is hashed (web/passwords.py); the schema
+         *     states the ones it can (length, not only digits).
          */
         Registration: {
             /**
