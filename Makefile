@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 
-.PHONY: install client-deps api-types run demo migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
+.PHONY: install client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -40,11 +40,18 @@ api-types: install client-deps
 migrate: install
 	$(RUN) python -m db migrate
 
+# Links in emails and the printed URLs follow HOST and PORT unless WEB_URL is set.
+SERVE_ENV = WEB_URL=$${WEB_URL:-http://$(HOST):$(PORT)}
+
 demo: migrate
-	$(RUN) python -m db demo
+	$(SERVE_ENV) $(RUN) python -m db demo
+
+# A fresh group of four around the demo user, for UI work (run again for another).
+demo-group: migrate
+	$(SERVE_ENV) $(RUN) python -m db demo --group
 
 run: demo
-	$(RUN) python -m web.serve --host $(HOST) --port $(PORT)
+	$(SERVE_ENV) $(RUN) python -m web.serve --host $(HOST) --port $(PORT)
 
 $(APT_UPDATED):
 	@mkdir -p .venv && apt-get update -qq && touch $@

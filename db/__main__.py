@@ -1,4 +1,5 @@
-"""`python -m db migrate` applies pending schema migrations; `python -m db demo` adds demo data."""
+"""`python -m db migrate` applies pending schema migrations; `python -m db demo` adds demo data;
+`python -m db demo --group` adds a fresh group of four around the demo user (for UI work)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from db.migrate import migrate
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
     parser.add_argument("command", choices=["migrate", "demo"])
+    parser.add_argument("--group", action="store_true", help="with demo: add a fresh group of four")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     settings = load_settings()
@@ -25,9 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.demo_enabled:
         print("demo: refused: demo data is off in production (set DEMO_ENABLED=true to allow it)", file=sys.stderr)
         return 2
-    from db.demo import load_demo_data
+    from db.demo import load_demo_data, seed_demo_group
 
-    print(load_demo_data())
+    print(load_demo_data(settings.web_url))
+    if args.group:
+        print(seed_demo_group(settings.web_url))
     return 0
 
 

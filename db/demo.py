@@ -4,7 +4,8 @@ feedback, ratings and replies, and a login to try them with. Running it twice ch
 from __future__ import annotations
 
 from db.connection import database
-from db.grouping import group_unassigned
+from db.group_planning import plan_groups
+from db.grouping import apply_plan, group_unassigned, read_candidates
 from db.models import FeedbackRequest, FeedbackResponse, Reply, User, utcnow
 from db.passwords import hash_password
 
@@ -24,18 +25,18 @@ FEEDBACK = [
 ]
 
 
-def _login() -> str:
-    return f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (http://127.0.0.1:8000/docs)"
+def _login(web_url: str) -> str:
+    return f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  ({web_url}/docs)"
 
 
 def _track(slug: str) -> str:
     return f"https://soundcloud.com/howsmytrack-demo/{slug}"
 
 
-def load_demo_data() -> str:
+def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
     with database.connection_context():
         if User.select().where(User.email == DEMO_EMAIL).exists():
-            return "demo data already present; " + _login()
+            return "demo data already present; " + _login(web_url)
         if FeedbackRequest.unassigned().exists():
             return "the database already has waiting requests; demo data not added"
         password_hash = hash_password(DEMO_PASSWORD)
@@ -90,4 +91,39 @@ def load_demo_data() -> str:
                 genre="pop",
                 feedback_prompt="Is the chorus catchy enough?",
             )
-    return "demo data added; " + _login()
+    return "demo data added; " + _login(web_url)
+
+
+def seed_demo_group(web_url: str = "http://127.0.0.1:8000") -> str:
+    """A fresh group of four: the demo user (with their waiting request, or a new one) and three
+    peers, each with a new track, grouped now; nothing else waiting is touched. For UI work:
+    run it again for another group."""
+    with database.connection_context(), database.atomic():
+        demo = User.get_or_none(User.email == DEMO_EMAIL)
+        if demo is None:
+            return "no demo data yet: run `python -m db demo` first"
+        stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+        mine = FeedbackRequest.unassigned().where(FeedbackRequest.user == demo.id).first()
+        if mine is None:
+            mine = FeedbackRequest.create(
+                user=demo, media_url=_track(f"demo-{stamp}"), media_type="soundcloud", genre="pop"
+            )
+        waiting = [mine.id]
+        for email, _, _ in PEERS:
+            peer = User.get(User.email == email)
+            if FeedbackRequest.unassigned().where(FeedbackRequest.user == peer.id).exists():
+                continue
+            request = FeedbackRequest.create(
+                user=peer,
+                media_url=_track(f"{email.split('@')[0]}-{stamp}"),
+                media_type="soundcloud",
+                genre=mine.genre,
+                feedback_prompt="Does the second half keep the energy up?",
+            )
+            waiting.append(request.id)
+            if len(waiting) == 4:
+                break
+        groups, _ = plan_groups([c for c in read_candidates() if c.id in waiting])
+        apply_plan(groups, utcnow())
+        group_id = FeedbackRequest.select(FeedbackRequest.group).where(FeedbackRequest.id == mine.id).scalar()
+    return f"demo group {group_id} ready: {web_url}/groups/{group_id}; " + _login(web_url)

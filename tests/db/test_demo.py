@@ -35,3 +35,23 @@ def test_demo_data_is_refused_in_production_unless_enabled(
     assert db_main(["demo"]) == 0
     with database.connection_context():
         assert User.select().where(User.email == DEMO_EMAIL).exists()
+
+
+def test_a_demo_group_of_four_is_ready_around_the_demo_user_and_touches_nothing_else(db: str) -> None:
+    from db.demo import seed_demo_group
+    from db.models import FeedbackRequest
+    from tests.builders import make_request, make_user
+
+    load_demo_data()
+    bystander = make_request(make_user())  # someone else's waiting request stays waiting
+    message = seed_demo_group()
+    assert message.startswith("demo group ")
+    with database.connection_context():
+        demo = User.get(User.email == DEMO_EMAIL)
+        page = list_groups(demo.id, 1, 20)
+        newest = get_group(demo.id, page["items"][0]["id"])
+        assert page["total"] == 3 and newest["size"] == 4 and len(newest["to_review"]) == 3
+        assert FeedbackRequest.get_by_id(bystander.id).group_id is None
+    assert seed_demo_group().startswith("demo group ")
+    with database.connection_context():
+        assert list_groups(demo.id, 1, 20)["total"] == 4
