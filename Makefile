@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 
-.PHONY: install client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
+.PHONY: install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -30,6 +30,13 @@ client/node_modules/.package-lock.json: client/package-lock.json
 	@touch $@
 
 client-deps: client/node_modules/.package-lock.json
+
+CLIENT_SOURCES := $(shell find client/src -type f 2>/dev/null) client/index.html client/vite.config.ts client/tsconfig.json
+client/dist/index.html: client/node_modules/.package-lock.json $(CLIENT_SOURCES)
+	cd client && npx vite build --logLevel warn
+
+# The web client, built into client/dist (served by the app at /).
+client: client/dist/index.html
 
 # Regenerate the client's API types from the app's current OpenAPI document.
 api-types: install client-deps
@@ -50,13 +57,15 @@ demo: migrate
 demo-group: migrate
 	$(SERVE_ENV) $(RUN) python -m db demo --group
 
-run: demo
+run: demo client
 	$(SERVE_ENV) $(RUN) python -m web.serve --host $(HOST) --port $(PORT)
 
 $(APT_UPDATED):
 	@mkdir -p .venv && apt-get update -qq && touch $@
 
-test-deps: install client-deps
+test-deps: install client
+	@command -v chromium >/dev/null || \
+		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 	@command -v docker-compose >/dev/null || \
@@ -65,6 +74,7 @@ test-deps: install client-deps
 test: test-deps
 	$(RUN) ruff check .
 	$(RUN) mypy
+	cd client && npx vitest run
 	$(if $(PYTEST_ARGS),,API_COVERAGE_STRICT=1) $(RUN) pytest $(PYTEST_ARGS)
 
 lint: install
@@ -95,4 +105,4 @@ jobs: install
 	$(RUN) python -m jobs $(ARGS)
 
 clean:
-	rm -rf .venv howsmytrack.sqlite3* mail-outbox bench/out .tmp client/node_modules
+	rm -rf .venv howsmytrack.sqlite3* mail-outbox bench/out .tmp client/node_modules client/dist

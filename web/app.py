@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from application import Settings
 from db.connection import init_database
-from web import auth, feedback_requests, groups, me, ops, responses
+from web import auth, client, feedback_requests, groups, me, ops, responses
 from web.errors import EXCEPTION_HANDLERS
 from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from web.openapi import build_openapi
@@ -74,7 +74,7 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         await http_client.aclose()
 
     app = Starlette(
-        routes=one_route_per_path(routes),
+        routes=[*one_route_per_path(routes), *client.routes()],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

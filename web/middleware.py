@@ -62,7 +62,22 @@ DOCS_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# The web client: its own files only, players from the media services' embed addresses.
+CLIENT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://i1.sndcdn.com; "
+    "media-src https://www.dropbox.com https://dl.dropboxusercontent.com; "
+    "frame-src https://w.soundcloud.com https://drive.google.com https://onedrive.live.com; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _policy(path: str) -> str:
+    if path.startswith("/docs"):
+        return DOCS_CSP
+    if path.startswith(("/api/", "/healthz", "/readyz", "/openapi.json")):
+        return API_CSP
+    return CLIENT_CSP
 
 
 class SecurityHeadersMiddleware:
@@ -83,7 +98,7 @@ class SecurityHeadersMiddleware:
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"same-origin"),
-            (b"content-security-policy", (DOCS_CSP if path.startswith("/docs") else API_CSP).encode()),
+            (b"content-security-policy", _policy(path).encode()),
         ]
         if self.production:
             extra.append((b"strict-transport-security", HSTS.encode()))

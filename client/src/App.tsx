@@ -1,0 +1,101 @@
+// The shell: header with the notification count, then the page the address names.
+import { useEffect } from "preact/hooks";
+import { api } from "./lib/api";
+import { navigate, useRoute, type Route } from "./lib/router";
+import { SessionContext, useSession, useSessionState } from "./lib/session";
+import { Account } from "./pages/Account";
+import { ForgotPassword, ResetPassword, SignIn, SignUp } from "./pages/auth";
+import { Group } from "./pages/Group";
+import { Home } from "./pages/Home";
+import { Link, Loading, Page } from "./components/ui";
+
+const PUBLIC_PAGES = new Set<Route["page"]>(["sign-in", "sign-up", "forgot-password", "reset-password", "not-found"]);
+
+function Header(props: { route: Route }) {
+  const { user, setUser } = useSession();
+  const signOut = async () => {
+    await api.POST("/api/v1/auth/logout").catch(() => null);
+    setUser(null);
+    navigate("/sign-in", true);
+  };
+  const total = user?.notifications.total ?? 0;
+  return (
+    <header class="site-header">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <Link href="/" class="brand">
+        How's My Track?
+      </Link>
+      {user && (
+        <nav aria-label="Main">
+          <Link href="/" aria-current={props.route.page === "home" ? "page" : undefined}>
+            Groups
+            {total > 0 && (
+              <span class="count" aria-label={`, ${total} to do`}>
+                {total}
+              </span>
+            )}
+          </Link>
+          <Link href="/account" aria-current={props.route.page === "account" ? "page" : undefined}>
+            Account
+          </Link>
+          <button class="link" onClick={signOut}>
+            Sign out
+          </button>
+        </nav>
+      )}
+    </header>
+  );
+}
+
+function Current(props: { route: Route }) {
+  const { user } = useSession();
+  const { route } = props;
+  const needsUser = !PUBLIC_PAGES.has(route.page);
+  useEffect(() => {
+    if (needsUser && user === null) {
+      navigate(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+    }
+    if (user && (route.page === "sign-in" || route.page === "sign-up")) navigate("/", true);
+  }, [needsUser, user, route.page]);
+  if (needsUser && !user) return <Page title="How's My Track?"><Loading what="your account" /></Page>;
+  switch (route.page) {
+    case "home":
+      return <Home />;
+    case "sign-in":
+      return <SignIn next={route.next} />;
+    case "sign-up":
+      return <SignUp />;
+    case "forgot-password":
+      return <ForgotPassword />;
+    case "reset-password":
+      return <ResetPassword token={route.token} />;
+    case "group":
+      return <Group id={route.id} />;
+    case "account":
+      return <Account />;
+    default:
+      return (
+        <Page title="Page not found">
+          <p>
+            There is nothing at this address. <Link href="/">Go to your groups</Link>.
+          </p>
+        </Page>
+      );
+  }
+}
+
+export function App() {
+  const session = useSessionState();
+  const route = useRoute();
+  return (
+    <SessionContext.Provider value={session}>
+      <Header route={route} />
+      <Current route={route} />
+      <footer class="site-footer">
+        <p>Reviewers stay anonymous. Be kind, be specific.</p>
+      </footer>
+    </SessionContext.Provider>
+  );
+}

@@ -1,0 +1,67 @@
+import { describe as group, expect, it } from "vitest";
+import { clearDraft, loadDraft, saveDraft, type DraftStore } from "./drafts";
+import { describe, waitText } from "./errors";
+import { match, safeNext } from "./router";
+import { countdown } from "./time";
+
+class MemoryStore implements DraftStore {
+  items = new Map<string, string>();
+  getItem(key: string) {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string) {
+    this.items.set(key, value);
+  }
+  removeItem(key: string) {
+    this.items.delete(key);
+  }
+}
+
+group("router", () => {
+  it("maps the addresses emails link to", () => {
+    expect(match("/groups/42", "")).toEqual({ page: "group", id: 42 });
+    expect(match("/reset-password", "?token=abc")).toEqual({ page: "reset-password", token: "abc" });
+    expect(match("/groups/abc", "")).toEqual({ page: "not-found" });
+    expect(match("/", "")).toEqual({ page: "home" });
+  });
+  it("returns after sign-in only to paths of this site", () => {
+    expect(safeNext("/groups/3")).toBe("/groups/3");
+    expect(safeNext("//evil.example/x")).toBeNull();
+    expect(safeNext("https://evil.example")).toBeNull();
+    expect(match("/sign-in", "?next=%2F%2Fevil.example")).toEqual({ page: "sign-in", next: null });
+  });
+});
+
+group("countdown", () => {
+  const now = new Date("2026-12-01T20:00:00Z");
+  it("counts hours and minutes, then minutes and seconds", () => {
+    expect(countdown(new Date("2026-12-02T02:30:00Z"), now)).toBe("in 6 h 30 min");
+    expect(countdown(new Date("2026-12-01T20:04:05Z"), now)).toBe("in 4 min 05 s");
+    expect(countdown(new Date("2026-12-01T19:59:00Z"), now)).toBe("any moment now");
+  });
+});
+
+group("drafts", () => {
+  it("keep text per response until it is sent", () => {
+    const store = new MemoryStore();
+    saveDraft(store, 7, "The kick is buried");
+    expect(loadDraft(store, 7)).toBe("The kick is buried");
+    expect(loadDraft(store, 8)).toBe("");
+    saveDraft(store, 7, "   ");
+    expect(loadDraft(store, 7)).toBe("");
+    saveDraft(store, 7, "again");
+    clearDraft(store, 7);
+    expect(store.items.size).toBe(0);
+  });
+});
+
+group("error messages", () => {
+  it("say how long to wait when rate limited", () => {
+    expect(describe({ code: "rate_limited", message: "", retryAfter: 51 })).toBe("Too many attempts. Try again in 51 seconds.");
+    expect(waitText(901)).toBe("16 minutes");
+  });
+  it("explain every code a form can meet, and fall back to the server's sentence", () => {
+    expect(describe({ code: "email_taken", message: "x", retryAfter: null })).toContain("already exists");
+    expect(describe({ code: "not_found", message: "There is nothing here.", retryAfter: null })).toBe("There is nothing here.");
+  });
+});

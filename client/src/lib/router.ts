@@ -1,0 +1,48 @@
+// A small history router: paths to pages, links that do not reload, and a redirect back after sign-in.
+import { useEffect, useState } from "preact/hooks";
+
+export type Route =
+  | { page: "home" }
+  | { page: "sign-in"; next: string | null }
+  | { page: "sign-up" }
+  | { page: "forgot-password" }
+  | { page: "reset-password"; token: string }
+  | { page: "group"; id: number }
+  | { page: "account" }
+  | { page: "not-found" };
+
+export function match(pathname: string, search: string): Route {
+  const params = new URLSearchParams(search);
+  if (pathname === "/" || pathname === "") return { page: "home" };
+  if (pathname === "/sign-in") return { page: "sign-in", next: safeNext(params.get("next")) };
+  if (pathname === "/sign-up") return { page: "sign-up" };
+  if (pathname === "/forgot-password") return { page: "forgot-password" };
+  if (pathname === "/reset-password") return { page: "reset-password", token: params.get("token") ?? "" };
+  if (pathname === "/account") return { page: "account" };
+  const group = /^\/groups\/(\d{1,10})$/.exec(pathname);
+  if (group?.[1]) return { page: "group", id: Number(group[1]) };
+  return { page: "not-found" };
+}
+
+/** Only paths of this site may be returned to after signing in. */
+export function safeNext(next: string | null): string | null {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : null;
+}
+
+export function navigate(to: string, replace = false): void {
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  dispatchEvent(new PopStateEvent("popstate"));
+  window.scrollTo(0, 0);
+}
+
+export function useRoute(): Route {
+  const read = () => match(location.pathname, location.search);
+  const [route, setRoute] = useState<Route>(read);
+  useEffect(() => {
+    const update = () => setRoute(read());
+    addEventListener("popstate", update);
+    return () => removeEventListener("popstate", update);
+  }, []);
+  return route;
+}

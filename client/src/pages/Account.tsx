@@ -1,0 +1,64 @@
+// The account: email, reminder emails, password.
+import { useState } from "preact/hooks";
+import { ApiError, api, unwrap } from "../lib/api";
+import { describe } from "../lib/errors";
+import { useSession } from "../lib/session";
+import { Alert, Field, Page } from "../components/ui";
+
+export function Account() {
+  const { user, setUser } = useSession();
+  const [email, setEmail] = useState(user?.email ?? "");
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!user) return null;
+
+  const act = (work: () => Promise<string>) => async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    setNotice(null);
+    try {
+      setNotice(await work());
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+    }
+  };
+  const saveEmail = act(async () => {
+    setUser((await unwrap(api.PATCH("/api/v1/me", { body: { email } }))).user);
+    return "Email saved.";
+  });
+  const toggleReminders = act(async () => {
+    const answer = await unwrap(api.PATCH("/api/v1/me", { body: { send_reminder_emails: !user.send_reminder_emails } }));
+    setUser(answer.user);
+    return answer.user.send_reminder_emails ? "Reminder emails are on." : "Reminder emails are off.";
+  });
+  const changePassword = act(async () => {
+    await unwrap(api.PUT("/api/v1/me/password", { body: { current_password: current, new_password: next } }));
+    setCurrent("");
+    setNext("");
+    return "Password changed. Your other sessions have ended.";
+  });
+  return (
+    <Page title="Your account" narrow>
+      {notice && <Alert kind="success">{notice}</Alert>}
+      {error && <Alert>{describe(error)}</Alert>}
+      <form class="card stack" onSubmit={saveEmail} aria-labelledby="email-heading">
+        <h2 id="email-heading">Email</h2>
+        <Field id="account-email" label="Email" type="email" autoComplete="email" required value={email} error={error?.fields["email"]} onInput={(e) => setEmail(e.currentTarget.value)} />
+        <button>Save email</button>
+      </form>
+      <form class="card stack" onSubmit={toggleReminders} aria-labelledby="reminders-heading">
+        <h2 id="reminders-heading">Reminders</h2>
+        <p>{user.send_reminder_emails ? "We email you when your group is waiting for your feedback." : "We don't send you reminder emails."}</p>
+        <button>{user.send_reminder_emails ? "Turn reminder emails off" : "Turn reminder emails on"}</button>
+      </form>
+      <form class="card stack" onSubmit={changePassword} aria-labelledby="password-heading">
+        <h2 id="password-heading">Password</h2>
+        <Field id="current-password" label="Current password" type="password" autoComplete="current-password" required value={current} error={error?.fields["current_password"] && `This ${error.fields["current_password"]}.`} onInput={(e) => setCurrent(e.currentTarget.value)} />
+        <Field id="new-password" label="New password" type="password" autoComplete="new-password" required minLength={8} value={next} error={error?.fields["new_password"] && `Password ${error.fields["new_password"]}.`} onInput={(e) => setNext(e.currentTarget.value)} />
+        <button>Change password</button>
+      </form>
+    </Page>
+  );
+}

@@ -1,0 +1,164 @@
+// One group: the tracks to review (player, prompt, feedback editor), and the feedback on the
+// caller's own track, locked until they have written theirs; rating and replies once unlocked.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, api, unwrap, type Group as GroupData, type Response } from "../lib/api";
+import { clearDraft, loadDraft, saveDraft } from "../lib/drafts";
+import { describe } from "../lib/errors";
+import { useSession } from "../lib/session";
+import { Player } from "../components/Player";
+import { Thread } from "../components/Thread";
+import { Alert, Loading, Page } from "../components/ui";
+
+function Editor(props: { response: Response; onSent: () => void }) {
+  const id = props.response.id;
+  const [text, setText] = useState(() => loadDraft(localStorage, id));
+  const [allowReplies, setAllowReplies] = useState(true);
+  const [error, setError] = useState<ApiError | null>(null);
+  const send = async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await unwrap(api.PUT("/api/v1/responses/{response_id}", { params: { path: { response_id: id } }, body: { feedback: text, allow_replies: allowReplies } }));
+      clearDraft(localStorage, id);
+      props.onSent();
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+    }
+  };
+  return (
+    <form class="stack" onSubmit={send}>
+      {error && <Alert>{describe(error)}</Alert>}
+      <div class="field">
+        <label for={`feedback-${id}`}>Your feedback</label>
+        <textarea
+          id={`feedback-${id}`}
+          required
+          rows={6}
+          maxLength={10000}
+          value={text}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            saveDraft(localStorage, id, e.currentTarget.value);
+          }}
+        />
+        <p class="hint">Drafts are kept on this device until you send them.</p>
+      </div>
+      <label class="check">
+        <input type="checkbox" checked={allowReplies} onChange={(e) => setAllowReplies(e.currentTarget.checked)} /> Let the artist reply
+      </label>
+      <button class="primary">Send feedback</button>
+    </form>
+  );
+}
+
+function Rating(props: { response: Response; onRated: () => void }) {
+  const [value, setValue] = useState<number | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const name = `rating-${props.response.id}`;
+  const rate = async (event: Event) => {
+    event.preventDefault();
+    if (value === null || !confirm(`Rate this feedback ${value} out of 5? You can rate it only once.`)) return;
+    try {
+      await unwrap(api.PUT("/api/v1/responses/{response_id}/rating", { params: { path: { response_id: props.response.id } }, body: { rating: value } }));
+      props.onRated();
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+    }
+  };
+  return (
+    <form class="rating" onSubmit={rate}>
+      {error && <Alert>{describe(error)}</Alert>}
+      <fieldset>
+        <legend>How useful was this feedback?</legend>
+        <div class="stars">
+          {[1, 2, 3, 4, 5].map((score) => (
+            <label key={score} class="star">
+              <input type="radio" name={name} value={score} checked={value === score} onChange={() => setValue(score)} />
+              <span>{score}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <button disabled={value === null}>Rate</button>
+    </form>
+  );
+}
+
+export function Group(props: { id: number }) {
+  const { reload } = useSession();
+  const [group, setGroup] = useState<GroupData | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const load = async () => {
+    try {
+      const answer = await unwrap(api.GET("/api/v1/groups/{group_id}", { params: { path: { group_id: props.id } } }));
+      setGroup(answer.group);
+      await reload();
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+    }
+  };
+  useEffect(() => void load(), [props.id]);
+
+  if (error) {
+    return (
+      <Page title="Group">
+        <Alert>{error.status === 404 ? "This group does not exist, or you are not in it." : describe(error)}</Alert>
+      </Page>
+    );
+  }
+  if (!group) return <Page title="Group"><Loading what="the group" /></Page>;
+  const owed = group.to_review.filter((item) => !item.submitted).length;
+  return (
+    <Page title={group.name}>
+      <p class="muted">
+        {group.size} members · {group.members} with a track{group.trackless_members ? ` · ${group.trackless_members} giving feedback only` : ""}
+      </p>
+      <section aria-labelledby="review-heading">
+        <h2 id="review-heading">Tracks to review {owed ? `(${owed} left)` : "(all done)"}</h2>
+        {group.to_review.length === 0 && <p class="empty">No other tracks in this group.</p>}
+        {group.to_review.map((item, index) => (
+          <article key={item.id} class="card stack" aria-labelledby={`track-${item.id}`}>
+            <h3 id={`track-${item.id}`}>{item.request.track?.title ?? `Track ${index + 1}`}</h3>
+            <Player request={item.request} label={item.request.track?.title ?? `track ${index + 1}`} />
+            {item.request.feedback_prompt && (
+              <p class="prompt">
+                <strong>The artist asks:</strong> {item.request.feedback_prompt}
+              </p>
+            )}
+            {item.submitted ? (
+              <>
+                <p class="sent">
+                  <strong>You wrote:</strong> {item.feedback}
+                </p>
+                {(item.replies > 0 || item.allow_further_replies) && <Thread responseId={item.id} unread={item.unread_replies} onChange={load} />}
+              </>
+            ) : (
+              <Editor response={item} onSent={load} />
+            )}
+          </article>
+        ))}
+      </section>
+      {group.my_request.media_url && (
+        <section aria-labelledby="received-heading">
+          <h2 id="received-heading">Feedback on your track</h2>
+          {group.received === null ? (
+            <p class="locked card">
+              {group.received_count} {group.received_count === 1 ? "piece" : "pieces"} of feedback waiting for you. Write {owed} more to unlock{" "}
+              {group.received_count === 1 ? "it" : "them"}.
+            </p>
+          ) : group.received.length === 0 ? (
+            <p class="empty">No feedback yet: it appears here as the others write it.</p>
+          ) : (
+            group.received.map((item, index) => (
+              <article key={item.id} class="card stack" aria-label={`Feedback ${index + 1}`}>
+                <p class="received">{item.feedback}</p>
+                {item.rating ? <p class="muted">You rated it {item.rating} out of 5.</p> : <Rating response={item} onRated={load} />}
+                {item.rating !== null && (item.replies > 0 || item.allow_further_replies) && <Thread responseId={item.id} unread={item.unread_replies} onChange={load} />}
+              </article>
+            ))
+          )}
+        </section>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,154 @@
+// Sign in, sign up, forgotten password and its reset link.
+import { useState } from "preact/hooks";
+import { ApiError, api, unwrap } from "../lib/api";
+import { describe } from "../lib/errors";
+import { navigate } from "../lib/router";
+import { useSession } from "../lib/session";
+import { Alert, Field, Link, Page } from "../components/ui";
+
+function useSubmit<T>(work: () => Promise<T>, done: (value: T) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      done(await work());
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError(0, "internal_error", String(caught)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
+export function SignIn(props: { next: string | null }) {
+  const { setUser } = useSession();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const { busy, error, submit } = useSubmit(
+    () => unwrap(api.POST("/api/v1/auth/login", { body: { email, password } })),
+    (answer) => {
+      setUser(answer.user);
+      navigate(props.next ?? "/", true);
+    },
+  );
+  return (
+    <Page title="Sign in" narrow>
+      {props.next && !error && <Alert kind="info">Sign in to continue where you were.</Alert>}
+      {error && <Alert>{describe(error)}</Alert>}
+      <form onSubmit={submit} class="stack">
+        <Field id="email" label="Email" type="email" autoComplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        <Field id="password" label="Password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <button class="primary" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+      </form>
+      <p class="aside">
+        <Link href="/forgot-password">Forgot your password?</Link> · New here? <Link href="/sign-up">Create an account</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function SignUp() {
+  const { setUser } = useSession();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const { busy, error, submit } = useSubmit(
+    () => unwrap(api.POST("/api/v1/auth/register", { body: { email, password } })),
+    (answer) => {
+      setUser(answer.user);
+      navigate("/", true);
+    },
+  );
+  return (
+    <Page title="Create your account" narrow>
+      <p class="lead">Share an unfinished track, write feedback for three other musicians, and read theirs on yours.</p>
+      {error && <Alert>{describe(error)}</Alert>}
+      <form onSubmit={submit} class="stack">
+        <Field id="email" label="Email" type="email" autoComplete="email" required value={email} error={error?.fields["email"]} onInput={(e) => setEmail(e.currentTarget.value)} />
+        <Field
+          id="password"
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          hint="At least 8 characters, not only digits, not a common password."
+          value={password}
+          error={error?.fields["password"] && `Password ${error.fields["password"]}.`}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+        <button class="primary" disabled={busy}>{busy ? "Creating…" : "Create account"}</button>
+      </form>
+      <p class="aside">
+        Have an account? <Link href="/sign-in">Sign in</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function ForgotPassword() {
+  const [email, setEmail] = useState("");
+  const [sent, setSent] = useState(false);
+  const { busy, error, submit } = useSubmit(
+    () => unwrap(api.POST("/api/v1/auth/password-reset", { body: { email } })),
+    () => setSent(true),
+  );
+  return (
+    <Page title="Reset your password" narrow>
+      {sent ? (
+        <Alert kind="success">If an account uses {email}, we have emailed it a link to choose a new password. The link works once, for an hour.</Alert>
+      ) : (
+        <>
+          {error && <Alert>{describe(error)}</Alert>}
+          <form onSubmit={submit} class="stack">
+            <Field id="email" label="Email" type="email" autoComplete="email" required value={email} error={error?.fields["email"]} onInput={(e) => setEmail(e.currentTarget.value)} />
+            <button class="primary" disabled={busy}>Email me a link</button>
+          </form>
+        </>
+      )}
+      <p class="aside">
+        <Link href="/sign-in">Back to sign in</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function ResetPassword(props: { token: string }) {
+  const [password, setPassword] = useState("");
+  const [done, setDone] = useState(false);
+  const { busy, error, submit } = useSubmit(
+    () => unwrap(api.POST("/api/v1/auth/password-reset/confirm", { body: { token: props.token, password } })),
+    () => setDone(true),
+  );
+  return (
+    <Page title="Choose a new password" narrow>
+      {done ? (
+        <Alert kind="success">
+          Your password is changed and every other session has ended. <Link href="/sign-in">Sign in</Link> with the new one.
+        </Alert>
+      ) : (
+        <>
+          {error && <Alert>{describe(error)}</Alert>}
+          <form onSubmit={submit} class="stack">
+            <Field
+              id="new-password"
+              label="New password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={8}
+              hint="At least 8 characters, not only digits, not a common password."
+              value={password}
+              error={error?.fields["password"] && `Password ${error.fields["password"]}.`}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+            <button class="primary" disabled={busy || !props.token}>Set new password</button>
+          </form>
+        </>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,208 @@
+"""Four musicians use the web client end to end: sign up, submit tracks, get grouped by the real
+`assign_groups`, write feedback, unlock theirs, rate it, reply and read; a password reset through
+the emailed link; axe-core on every page and no CSP violation anywhere; screenshots of each page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from db.connection import database
+from db.models import FeedbackResponse, User
+from jobs.assign_groups import assign_groups
+from jobs.runner import execute
+from tests.browser.conftest import LiveServer, axe_problems, screenshot
+from tests.smtp import SmtpSink
+
+PASSWORD = "a fine passphrase 7"
+
+
+def sign_up(page: Page, email: str) -> None:
+    page.goto("/sign-up")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+
+
+def submit_track(page: Page, slug: str) -> None:
+    page.get_by_label("Link to your track").fill(f"https://soundcloud.com/howsmytrack-test/{slug}")
+    expect(page.get_by_text("SoundCloud link: looks good.")).to_be_visible()
+    page.get_by_label("Genre").select_option("electronic")
+    page.get_by_label("What would you like feedback on?").fill("Is the drop too long?")
+    page.get_by_role("button", name="Submit track").click()
+    expect(page.get_by_role("heading", name="Your track is waiting for a group")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Next grouping (in \d+ (h|min)|any moment)"))).to_be_visible()
+
+
+def open_group(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("Feedback Group #")).click()
+    expect(page.get_by_role("heading", name="Tracks to review", exact=False)).to_be_visible()
+
+
+def write_everything(page: Page, writer: str) -> None:
+    buttons = page.get_by_role("button", name="Send feedback")
+    while (left := buttons.count()) > 0:
+        page.get_by_label("Your feedback").first.fill(
+            f"{writer}: the low end is muddy around 80 Hz; try a high-pass on the pad."
+        )
+        buttons.first.click()
+        expect(buttons).to_have_count(left - 1)
+
+
+def test_four_musicians_exchange_feedback_end_to_end(live_server: LiveServer, open_page: Any, smtp: SmtpSink) -> None:
+    problems: dict[str, list[str]] = {}
+    musicians = [open_page() for _ in range(4)]
+    emails = [f"musician{index}@example.com" for index in range(4)]
+
+    first = musicians[0].page
+    first.goto("/sign-up")
+    problems["sign-up"] = axe_problems(first)
+    screenshot(first, "sign-up")
+    for watched, email in zip(musicians, emails, strict=True):
+        sign_up(watched.page, email)
+    problems["home-form"] = axe_problems(first)
+    screenshot(first, "home-new-request")
+    for index, watched in enumerate(musicians):
+        submit_track(watched.page, f"track-{index}")
+    problems["home-waiting"] = axe_problems(first)
+    screenshot(first, "home-waiting")
+
+    status, result = execute("assign_groups", lambda: assign_groups(live_server.settings))
+    assert status == 0 and result.counts["assigned"] == 4
+    assert sorted(message["To"] for message in smtp.messages) == sorted(emails)
+
+    open_group(first)
+    expect(first.get_by_text("Write 3 more to unlock")).to_be_visible()
+    problems["group-locked"] = axe_problems(first)
+    screenshot(first, "group-to-review")
+    for watched, email in zip(musicians, emails, strict=True):
+        open_group(watched.page)
+        write_everything(watched.page, email)
+
+    first.reload()
+    received = first.get_by_role("article", name=re.compile("Feedback"))
+    expect(received).to_have_count(3)
+    problems["group-unlocked"] = axe_problems(first)
+    screenshot(first, "group-unlocked")
+    received.first.get_by_label("4").check()
+    received.first.get_by_role("button", name="Rate").click()
+    expect(first.get_by_text("You rated it 4 out of 5.")).to_be_visible()
+    rated_text = received.first.locator(".received").inner_text()
+    received.first.get_by_label("Reply", exact=True).fill("Thanks! Which part of the pad?")
+    received.first.get_by_role("button", name="Send reply").click()
+    expect(received.first.get_by_text("Thanks! Which part of the pad?")).to_be_visible()
+
+    # The writer of the rated feedback sees the reply, and reading it clears their count.
+    writer_email = rated_text.split(":")[0]
+    writer = musicians[emails.index(writer_email)].page
+    writer.goto("/")
+    expect(writer.locator(".count")).to_have_text("1")
+    open_group(writer)
+    expect(writer.get_by_text("Thanks! Which part of the pad?")).to_be_visible()
+    expect(writer.locator(".count")).to_have_count(0)
+    with database.connection_context():
+        owner = User.get(User.email == emails[0])
+        assert FeedbackResponse.select().where(FeedbackResponse.rating == 4).get().request.user_id == owner.id
+
+    first.goto("/account")
+    expect(first.get_by_role("heading", name="Your account")).to_be_visible()
+    problems["account"] = axe_problems(first)
+    screenshot(first, "account")
+
+    for name, watched in zip(emails, musicians, strict=True):
+        assert not watched.csp_violations, (name, watched.csp_violations)
+    assert not {page: found for page, found in problems.items() if found}
+
+
+def test_a_forgotten_password_is_reset_through_the_emailed_link(
+    live_server: LiveServer, open_page: Any, smtp: SmtpSink
+) -> None:
+    watched = open_page(width=390)
+    page = watched.page
+    sign_up(page, "ada@example.com")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    problems = {"sign-in": axe_problems(page)}
+    screenshot(page, "sign-in")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_text("we have emailed it a link")).to_be_visible()
+    problems["forgot-password"] = axe_problems(page)
+    screenshot(page, "forgot-password")
+    deadline_messages = smtp.messages
+    assert len(deadline_messages) == 1
+    text, _ = SmtpSink.bodies(deadline_messages[0])
+    link = re.search(r"(http://\S+/reset-password\?token=\S+)", text)
+    assert link
+    page.goto(link[1])
+    page.get_by_label("New password").fill("a brand new passphrase")
+    problems["reset-password"] = axe_problems(page)
+    screenshot(page, "reset-password")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_text("Your password is changed")).to_be_visible()
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    assert not watched.csp_violations
+    assert not {name: found for name, found in problems.items() if found}
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(live_server: LiveServer, open_page: Any) -> None:
+    watched = open_page()
+    page = watched.page
+    sign_up(page, "ada@example.com")
+    page.context.clear_cookies()
+    page.goto("/account")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert "next=%2Faccount" in page.url
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    # A session that ends mid-visit (signed out elsewhere) leads back to sign-in, remembering the page.
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Turn reminder emails off").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert "next=%2Faccount" in page.url
+
+
+def test_the_sign_in_journey_works_with_the_keyboard_alone(live_server: LiveServer, open_page: Any) -> None:
+    watched = open_page()
+    page = watched.page
+    sign_up(page, "ada@example.com")
+    page.context.clear_cookies()
+    page.goto("/sign-in")
+    # Each page starts with its heading focused; the skip link and the brand come before it.
+    expect(page.get_by_role("heading", name="Sign in")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type("ada@example.com")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_focused()
+    trackless = page.get_by_label("No track this time: just give feedback")
+    expect(trackless).to_be_visible()  # the form appears once the caller's requests are loaded
+    page.keyboard.press("Tab")
+    expect(trackless).to_be_focused()
+    page.keyboard.press("Space")
+    expect(trackless).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Genre")).to_be_focused()
+    for _ in range(2):
+        page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Join the next group")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="You're joining the next group")).to_be_visible()
