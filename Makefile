@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 
-.PHONY: install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
+.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -96,6 +96,10 @@ bench-deps: test-deps
 
 bench: bench-deps
 	$(RUN) python -m bench
+
+# Lighthouse scores of the web client's sign-in and group pages (Debian's Chromium).
+lighthouse: test-deps
+	$(RUN) python -m bench.lighthouse
 
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick
