@@ -92,6 +92,7 @@ def test_four_musicians_exchange_feedback_end_to_end(live_server: LiveServer, op
     received.first.get_by_role("button", name="Rate").click()
     expect(first.get_by_text("You rated it 4 out of 5.")).to_be_visible()
     rated_text = received.first.locator(".received").inner_text()
+    received.first.get_by_role("button", name="Start a conversation").click()
     received.first.get_by_label("Reply", exact=True).fill("Thanks! Which part of the pad?")
     received.first.get_by_role("button", name="Send reply").click()
     expect(received.first.get_by_text("Thanks! Which part of the pad?")).to_be_visible()

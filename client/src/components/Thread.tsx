@@ -12,6 +12,7 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
   const [text, setText] = useState("");
   const [close, setClose] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const [writing, setWriting] = useState(false);
   const id = props.responseId;
 
   const load = async () => {
@@ -62,7 +63,11 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
         </ol>
       )}
       {error && <Alert>{describe(error)}</Alert>}
-      {open ? (
+      {open && replies.length === 0 && !writing ? (
+        <button class="link" onClick={() => setWriting(true)}>
+          Start a conversation
+        </button>
+      ) : open ? (
         <form class="reply-form" onSubmit={send}>
           <label for={`reply-${id}`}>Reply</label>
           <textarea id={`reply-${id}`} required maxLength={5000} rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)} />
