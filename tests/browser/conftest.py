@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from application import Settings
 from tests.pg import free_port
@@ -27,6 +27,8 @@ CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "client" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_SOURCE = AXE.read_text() if AXE.exists() else ""
 SCREENSHOTS = ROOT / ".tmp" / "screenshots"
+# Waits end as soon as the page is ready; the ceiling only matters on a loaded machine (argon2 is slow).
+expect.set_options(timeout=20_000)
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -14,6 +14,8 @@ from db.models import FeedbackResponse, User
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
+from tests.builders import PASSWORD as BUILDER_PASSWORD
+from tests.builders import make_group, submit
 from tests.smtp import SmtpSink
 
 PASSWORD = "a fine passphrase 7"
@@ -207,3 +209,51 @@ def test_the_sign_in_journey_works_with_the_keyboard_alone(live_server: LiveServ
     expect(page.get_by_role("button", name="Join the next group")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="You're joining the next group")).to_be_visible()
+
+
+def tab_to(page: Page, target: Any, limit: int = 40) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {target}")
+
+
+def test_writing_and_rating_work_with_the_keyboard_alone(live_server: LiveServer, open_page: Any) -> None:
+    group = make_group(n=3)
+    me = group.users[0]
+    for writer in group.users[1:]:
+        submit(group.response(writer, me), f"Feedback from member {writer.id}.")
+    with database.connection_context():
+        User.update(email="keys@example.com").where(User.id == me.id).execute()
+    page = open_page().page
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")
+    page.keyboard.type("keys@example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.type(BUILDER_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    link = page.get_by_role("link", name=re.compile("Feedback Group #"))
+    expect(link).to_be_visible()
+    tab_to(page, link)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    for left in (2, 1):
+        expect(page.get_by_role("heading", name=f"Tracks to review ({left} left)")).to_be_visible()
+        tab_to(page, page.get_by_label("Your feedback").first)
+        page.keyboard.type("Written with the keyboard only.")
+        page.keyboard.press("Tab")  # "Let the artist reply"
+        page.keyboard.press("Tab")  # "Send feedback"
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Tracks to review (all done)")).to_be_visible()
+    first = page.get_by_role("article", name="Feedback 1")
+    tab_to(page, first.get_by_label("1"))
+    page.keyboard.press("ArrowRight")  # radio buttons move with the arrow keys
+    page.keyboard.press("ArrowRight")
+    expect(first.get_by_label("3")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(first.get_by_role("button", name="Rate")).to_be_focused()
+    page.keyboard.press("Enter")  # the confirmation dialog is accepted
+    expect(first.get_by_text("You rated it 3 out of 5.")).to_be_visible()
