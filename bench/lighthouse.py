@@ -10,12 +10,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.pg import free_port
+from tests.serving import served
 
 ROOT = Path(__file__).parents[1]
 LIGHTHOUSE = ROOT / "client" / "node_modules" / ".bin" / "lighthouse"
@@ -44,28 +43,15 @@ def audit(url: str, headers: dict[str, str], out: Path) -> dict[str, int]:
 
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="howsmytrack-lighthouse-"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'lighthouse.sqlite3'}",
         "ENVIRONMENT": "development",
-        "WEB_URL": base,
         "LOG_LEVEL": "WARNING",
     }
     for step in (["db", "demo"], ["db", "demo", "--group"]):
         subprocess.run([sys.executable, "-m", *step], cwd=ROOT, env=env, check=True, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "web.serve", "--port", str(port)], cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/healthz")
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with served(env) as base:
         signed_in = httpx.post(base + "/api/v1/auth/login", json={"email": DEMO[0], "password": DEMO[1]})
         cookie = {"Cookie": f"JWT={signed_in.cookies['JWT']}"}
         group_id = httpx.get(base + "/api/v1/groups", headers=cookie).json()["items"][0]["id"]
@@ -82,9 +68,6 @@ def main() -> int:
             print(f"{name:<10}{row}")
         print("targets: performance >= 90, accessibility >= 95, best practices >= 95: " + ("met" if met else "NOT met"))
         return 0 if met else 1
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

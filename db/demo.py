@@ -26,7 +26,7 @@ FEEDBACK = [
 
 
 def _login(web_url: str) -> str:
-    return f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  ({web_url}/docs)"
+    return f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (the client: {web_url}/ ; the API docs: {web_url}/docs)"
 
 
 def _track(slug: str) -> str:

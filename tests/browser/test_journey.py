@@ -229,7 +229,9 @@ def test_writing_and_rating_work_with_the_keyboard_alone(live_server: LiveServer
         User.update(email="keys@example.com").where(User.id == me.id).execute()
     page = open_page().page
     page.goto("/sign-in")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_focused()  # the page is ready for keys
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Email")).to_be_focused()
     page.keyboard.type("keys@example.com")
     page.keyboard.press("Tab")
     page.keyboard.type(BUILDER_PASSWORD)

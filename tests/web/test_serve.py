@@ -7,7 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,34 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.pg import free_port
+from tests.serving import served
 
 ROOT = Path(__file__).parents[2]
 
 
 @contextmanager
-def served(tmp_path: Path, **env: str) -> Iterator[str]:
+def served_on_sqlite(tmp_path: Path, **env: str) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
     environment = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development", "LOG_LEVEL": "WARNING", **env}
     subprocess.run([sys.executable, "-m", "db", "migrate"], cwd=ROOT, env=environment, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "web.serve", "--port", str(port)], cwd=ROOT, env=environment, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/healthz")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.05)
+    with served(environment) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _counted_addresses(tmp_path: Path, base: str, forwarded: list[str]) -> set[str]:
@@ -62,5 +45,5 @@ def _counted_addresses(tmp_path: Path, base: str, forwarded: list[str]) -> set[s
     ids=["no-trusted-proxies", "loopback-trusted"],
 )
 def test_forwarded_for_counts_only_from_trusted_proxies(tmp_path: Path, trusted: str, expected: set[str]) -> None:
-    with served(tmp_path, TRUSTED_PROXIES=trusted) as base:
+    with served_on_sqlite(tmp_path, TRUSTED_PROXIES=trusted) as base:
         assert _counted_addresses(tmp_path, base, ["203.0.113.1", "203.0.113.2"]) == expected

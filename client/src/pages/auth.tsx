@@ -24,6 +24,24 @@ function useSubmit<T>(work: () => Promise<T>, done: (value: T) => void) {
   return { busy, error, submit };
 }
 
+/** A new password's field, with the rules stated up front and the server's reason when it refuses one. */
+function NewPassword(props: { id: string; label: string; value: string; problem: string | undefined; onChange: (value: string) => void }) {
+  return (
+    <Field
+      id={props.id}
+      label={props.label}
+      type="password"
+      autoComplete="new-password"
+      required
+      minLength={8}
+      hint="At least 8 characters, not only digits, not a common password."
+      value={props.value}
+      error={props.problem && `Password ${props.problem}.`}
+      onInput={(e) => props.onChange(e.currentTarget.value)}
+    />
+  );
+}
+
 export function SignIn(props: { next: string | null }) {
   const { setUser } = useSession();
   const [email, setEmail] = useState("");
@@ -68,18 +86,7 @@ export function SignUp() {
       {error && <Alert>{describe(error)}</Alert>}
       <form onSubmit={submit} class="stack">
         <Field id="email" label="Email" type="email" autoComplete="email" required value={email} error={error?.fields["email"]} onInput={(e) => setEmail(e.currentTarget.value)} />
-        <Field
-          id="password"
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          hint="At least 8 characters, not only digits, not a common password."
-          value={password}
-          error={error?.fields["password"] && `Password ${error.fields["password"]}.`}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
+        <NewPassword id="password" label="Password" value={password} problem={error?.fields["password"]} onChange={setPassword} />
         <button class="primary" disabled={busy}>{busy ? "Creating…" : "Create account"}</button>
       </form>
       <p class="aside">
@@ -133,18 +140,7 @@ export function ResetPassword(props: { token: string }) {
         <>
           {error && <Alert>{describe(error)}</Alert>}
           <form onSubmit={submit} class="stack">
-            <Field
-              id="new-password"
-              label="New password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              hint="At least 8 characters, not only digits, not a common password."
-              value={password}
-              error={error?.fields["password"] && `Password ${error.fields["password"]}.`}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
+            <NewPassword id="new-password" label="New password" value={password} problem={error?.fields["password"]} onChange={setPassword} />
             <button class="primary" disabled={busy || !props.token}>Set new password</button>
           </form>
         </>

@@ -1,0 +1,43 @@
+"""The service started as operators start it (`python -m web.serve`), for tests and benchmarks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.pg import free_port
+
+ROOT = Path(__file__).parents[1]
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[str]:
+    """`python -m web.serve` on a free loopback port with `env`; yields its base URL once it answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.serve", "--port", str(port)],
+        cwd=ROOT,
+        env={"WEB_URL": base, **env},
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/healthz")
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.05)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
