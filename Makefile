@@ -70,6 +70,8 @@ test-deps: install client
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 	@command -v docker-compose >/dev/null || \
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+	@{ command -v dockerd >/dev/null && command -v debootstrap >/dev/null; } || \
+		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null; }
 
 test: test-deps
 	$(RUN) ruff check .

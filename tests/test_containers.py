@@ -1,0 +1,235 @@
+"""The compose stack, built and run for real: a private Docker engine, the project's own
+Dockerfile and compose file, the published port, an operator's `docker compose exec`, cron running
+a job on its own schedule, and a database outage.
+
+Docker Hub is out of reach here, so `python:3.11-slim` and `postgres:15` are stand-ins built from
+Debian bookworm (debootstrap, from the mirror apt already uses) and kept in the engine's data root
+between runs on the same machine (`/var/cache/howsmytrack-docker`); a fresh machine builds them.
+Run alone: `make test PYTEST_ARGS=tests/test_containers.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.pg import free_port
+
+ROOT = Path(__file__).parents[1]
+STAND_INS = ROOT / "tests" / "containers"
+DATA_ROOT = Path("/var/cache/howsmytrack-docker")
+PROJECT = "hmtcontainertest"
+
+
+def _debian_mirror() -> str:
+    """The Debian mirror apt on this machine uses (so nothing here names one)."""
+    for path in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
+        found = re.search(r"^URIs:\s*(\S+)", path.read_text(), re.MULTILINE)
+        if found:
+            return found[1]
+    found = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)", Path("/etc/apt/sources.list").read_text(), re.MULTILINE)
+    assert found, "no Debian mirror configured for apt"
+    return found[1]
+
+
+def run(*command: str, env: dict[str, str], timeout: int = 900, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[dict[str, str]]:
+    """A private Docker engine (root only, as on these machines and CI); yields the environment for its clients."""
+    assert os.geteuid() == 0, "the container test starts its own Docker engine, which needs root"
+    for tool in ("dockerd", "docker-compose", "debootstrap"):
+        assert shutil.which(tool), f"{tool} is missing: make test installs docker.io, docker-compose and debootstrap"
+    runtime = Path(tempfile.mkdtemp(prefix="hmt-docker-"))
+    DATA_ROOT.mkdir(parents=True, exist_ok=True)
+    socket = runtime / "docker.sock"
+    log = (runtime / "dockerd.log").open("w")
+    daemon = subprocess.Popen(
+        [
+            "dockerd",
+            f"--data-root={DATA_ROOT}",
+            f"--exec-root={runtime / 'exec'}",
+            f"--pidfile={runtime / 'docker.pid'}",
+            f"--host=unix://{socket}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    env = {**os.environ, "DOCKER_HOST": f"unix://{socket}", "COMPOSE_PROJECT_NAME": PROJECT}
+    deadline = time.monotonic() + 60
+    while run("docker", "version", env=env, check=False).returncode != 0:
+        assert daemon.poll() is None and time.monotonic() < deadline, (runtime / "dockerd.log").read_text()[-2000:]
+        time.sleep(0.2)
+    try:
+        yield env
+    finally:
+        daemon.terminate()
+        daemon.wait(60)
+        log.close()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _has_image(env: dict[str, str], name: str) -> bool:
+    return run("docker", "image", "inspect", name, env=env, check=False).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def stand_in_images(engine: dict[str, str]) -> dict[str, str]:
+    if not _has_image(engine, "howsmytrack-test/bookworm:minbase"):
+        rootfs = Path(tempfile.mkdtemp(prefix="hmt-rootfs-"))
+        try:
+            run("debootstrap", "--variant=minbase", "bookworm", str(rootfs), _debian_mirror(), env=engine)
+            tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+            run_input = subprocess.run(
+                ["docker", "import", "-", "howsmytrack-test/bookworm:minbase"],
+                stdin=tar.stdout,
+                env=engine,
+                capture_output=True,
+            )
+            tar.wait()
+            assert run_input.returncode == 0, run_input.stderr
+        finally:
+            shutil.rmtree(rootfs, ignore_errors=True)
+    certificates = STAND_INS / "ca-certificates"
+    certificates.mkdir(exist_ok=True)
+    for certificate in Path("/usr/local/share/ca-certificates").glob("*.crt"):
+        shutil.copy(certificate, certificates)  # the machine's own CAs, for its TLS-intercepting proxy
+    try:
+        for name, dockerfile in (("python:3.11-slim", "python.Dockerfile"), ("postgres:15", "postgres.Dockerfile")):
+            # A second tag names the stand-in's sources, so a changed Dockerfile or script rebuilds it.
+            sources = hashlib.sha256(b"".join(path.read_bytes() for path in sorted(STAND_INS.glob("*.*")))).hexdigest()
+            version = f"howsmytrack-test/{name.split(':')[0]}:{sources[:12]}"
+            if not _has_image(engine, version):
+                run(
+                    "docker",
+                    "build",
+                    "-t",
+                    name,
+                    "-t",
+                    version,
+                    "-f",
+                    str(STAND_INS / dockerfile),
+                    str(STAND_INS),
+                    env=engine,
+                )
+    finally:
+        shutil.rmtree(certificates, ignore_errors=True)
+    return engine
+
+
+def compose(
+    env: dict[str, str], *args: str, check: bool = True, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    return run("docker-compose", "-f", "docker-compose.dev.yml", *args, env=env, check=check, timeout=timeout)
+
+
+def _wait_until(what: str, probe: object, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not probe():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(1)
+
+
+def _status(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=5).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def _next_minute() -> tuple[int, int]:
+    """A minute far enough ahead (UTC) for cron to load the crontab before it comes."""
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=75)
+    return when.hour, when.minute
+
+
+@pytest.fixture(scope="module")
+def stack(stand_in_images: dict[str, str]) -> Iterator[tuple[dict[str, str], str]]:
+    port = free_port()
+    hour, minute = _next_minute()
+    cron_line = (
+        f"{minute} {hour} * * * root . /app/.cron-env && cd /app && exec runuser -u app -- "
+        "python -m jobs calculate_user_ratings >/proc/1/fd/1 2>/proc/1/fd/2"
+    )
+    env = {**stand_in_images, "WEB_PORT": str(port), "CRONTAB_OVERRIDE": cron_line}
+    env.setdefault("PIP_INDEX_URL", "")
+    compose(env, "down", "-v", check=False)
+    compose(env, "build")
+    compose(env, "up", "-d")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until("the web container to be ready", lambda: _status(base + "/readyz") == 200, 180)
+        yield env, base
+    finally:
+        compose(env, "down", "-v", "--timeout", "10", check=False)
+
+
+def test_the_stack_serves_groups_and_cron_runs_jobs_on_its_own(stack: tuple[dict[str, str], str]) -> None:
+    env, base = stack
+    with httpx.Client(base_url=base) as client:  # an API client: no Origin, bearer tokens
+        for index in range(4):
+            body = {"email": f"musician{index}@example.com", "password": "a fine passphrase"}
+            assert client.post("/api/v1/auth/register", json=body).status_code == 201
+            token = client.post("/api/v1/auth/token", json=body).json()["access_token"]
+            created = client.post(
+                "/api/v1/feedback-requests",
+                json={"media_url": f"https://soundcloud.com/stack-test/track-{index}", "genre": "pop"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert created.status_code == 201, created.text
+            client.cookies.clear()
+    operator = compose(env, "exec", "-T", "cron", "python", "-m", "jobs", "assign_groups")
+    assert "assign_groups: ok: 4 request(s) placed in 1 group(s)" in operator.stdout
+    # Cron's own schedule: the test line runs calculate_user_ratings within two minutes.
+    _wait_until(
+        "cron to run the scheduled job",
+        lambda: "calculate_user_ratings: ok" in compose(env, "logs", "--no-color", "cron").stdout,
+        180,
+    )
+    logs = compose(env, "logs", "--no-color", "cron").stdout
+    assert "CMD" in logs and "calculate_user_ratings" in logs  # cron's own log line, through syslogd
+    runs = compose(
+        env,
+        "exec",
+        "-T",
+        "db",
+        "psql",
+        "-U",
+        "howsmytrack",
+        "-d",
+        "howsmytrack",
+        "-At",
+        "-c",
+        "SELECT job || ':' || outcome FROM job_run ORDER BY id",
+    ).stdout.split()
+    assert runs == ["assign_groups:ok", "calculate_user_ratings:ok"]
+
+
+def test_a_database_outage_is_a_503_and_recovers_without_a_restart(stack: tuple[dict[str, str], str]) -> None:
+    env, base = stack
+    compose(env, "stop", "db")
+    try:
+        _wait_until("readyz to report the outage", lambda: _status(base + "/readyz") == 503, 60)
+        during = compose(env, "exec", "-T", "cron", "python", "-m", "jobs", "calculate_user_ratings", check=False)
+        assert during.returncode == 1 and "calculate_user_ratings: failed:" in during.stdout
+    finally:
+        compose(env, "start", "db")
+    _wait_until("readyz to recover", lambda: _status(base + "/readyz") == 200, 120)
+    after = compose(env, "exec", "-T", "cron", "python", "-m", "jobs", "calculate_user_ratings")
+    assert "calculate_user_ratings: ok" in after.stdout
