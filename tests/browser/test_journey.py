@@ -29,6 +29,12 @@ def sign_up(page: Page, email: str) -> None:
     expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
 
 
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def submit_track(page: Page, slug: str) -> None:
     page.get_by_label("Link to your track").fill(f"https://soundcloud.com/howsmytrack-test/{slug}")
     expect(page.get_by_text("SoundCloud link: looks good.")).to_be_visible()
@@ -149,9 +155,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(
     page.get_by_role("button", name="Set new password").click()
     expect(page.get_by_text("Your password is changed")).to_be_visible()
     page.get_by_role("link", name="Sign in").click()
-    page.get_by_label("Email").fill("ada@example.com")
-    page.get_by_label("Password").fill("a brand new passphrase")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "ada@example.com", "a brand new passphrase")
     expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
     assert not watched.csp_violations
     assert not {name: found for name, found in problems.items() if found}
@@ -165,9 +169,7 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(live_server: LiveServe
     page.goto("/account")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert "next=%2Faccount" in page.url
-    page.get_by_label("Email").fill("ada@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "ada@example.com", PASSWORD)
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
     # A session that ends mid-visit (signed out elsewhere) leads back to sign-in, remembering the page.
     page.context.clear_cookies()
