@@ -143,8 +143,10 @@ export function Group(props: { id: number }) {
           <h2 id="received-heading">Feedback on your track</h2>
           {group.received === null ? (
             <p class="locked card">
-              {group.received_count} {group.received_count === 1 ? "piece" : "pieces"} of feedback waiting for you. Write {owed} more to unlock{" "}
-              {group.received_count === 1 ? "it" : "them"}.
+              {group.received_count === 0
+                ? `Nobody has written about your track yet. Write your ${owed} to read theirs as it arrives.`
+                : `${group.received_count} ${group.received_count === 1 ? "piece" : "pieces"} of feedback waiting for you. ` +
+                  `Write ${owed} more to unlock ${group.received_count === 1 ? "it" : "them"}.`}
             </p>
           ) : group.received.length === 0 ? (
             <p class="empty">No feedback yet: it appears here as the others write it.</p>
