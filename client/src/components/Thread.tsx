@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, unwrap, type Reply } from "../lib/api";
 import { describe } from "../lib/errors";
+import { asApiError } from "../lib/forms";
 import { useSession } from "../lib/session";
 import { Alert } from "./ui";
 
@@ -27,7 +28,7 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
     }
   };
   useEffect(() => {
-    load().catch((caught: unknown) => caught instanceof ApiError && setError(caught));
+    load().catch((caught: unknown) => setError(asApiError(caught)));
   }, [id]);
 
   const send = async (event: Event) => {
@@ -45,7 +46,7 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
       await load();
       props.onChange();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
 

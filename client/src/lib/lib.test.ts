@@ -1,6 +1,8 @@
 import { describe as group, expect, it } from "vitest";
 import { clearDraft, loadDraft, saveDraft, type DraftStore } from "./drafts";
+import { ApiError } from "./api";
 import { describe, waitText } from "./errors";
+import { asApiError } from "./forms";
 import { match, safeNext } from "./router";
 import { countdown } from "./time";
 
@@ -63,5 +65,15 @@ group("error messages", () => {
   it("explain every code a form can meet, and fall back to the server's sentence", () => {
     expect(describe({ code: "email_taken", message: "x", retryAfter: null })).toContain("already exists");
     expect(describe({ code: "not_found", message: "There is nothing here.", retryAfter: null })).toBe("There is nothing here.");
+  });
+});
+
+group("form errors", () => {
+  it("keep the API's error and turn anything else into one, so nothing fails silently", () => {
+    const api = new ApiError(409, "email_taken", "taken");
+    expect(asApiError(api)).toBe(api);
+    const bug = asApiError(new TypeError("x is undefined"));
+    expect(bug.code).toBe("internal_error");
+    expect(bug.message).toContain("x is undefined");
   });
 });

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { ApiError, api, unwrap } from "../lib/api";
 import { describe } from "../lib/errors";
+import { asApiError } from "../lib/forms";
 import { useSession } from "../lib/session";
 import { Alert, Field, Page } from "../components/ui";
 
@@ -21,7 +22,7 @@ export function Account() {
     try {
       setNotice(await work());
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   const saveEmail = act(async () => {

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, unwrap, type Group as GroupData, type Response } from "../lib/api";
 import { clearDraft, loadDraft, saveDraft } from "../lib/drafts";
 import { describe } from "../lib/errors";
+import { asApiError } from "../lib/forms";
 import { useSession } from "../lib/session";
 import { Player } from "../components/Player";
 import { Thread } from "../components/Thread";
@@ -22,7 +23,7 @@ function Editor(props: { response: Response; onSent: () => void }) {
       clearDraft(localStorage, id);
       props.onSent();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   return (
@@ -62,7 +63,7 @@ function Rating(props: { response: Response; onRated: () => void }) {
       await unwrap(api.PUT("/api/v1/responses/{response_id}/rating", { params: { path: { response_id: props.response.id } }, body: { rating: value } }));
       props.onRated();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   return (
@@ -94,7 +95,7 @@ export function Group(props: { id: number }) {
       setGroup(answer.group);
       await reload();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   useEffect(() => void load(), [props.id]);

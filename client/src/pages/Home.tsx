@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, unwrap, type FeedbackRequest, type GroupSummary, type Schemas } from "../lib/api";
 import { describe } from "../lib/errors";
+import { asApiError } from "../lib/forms";
 import { countdown, shortDate } from "../lib/time";
 import { useSession } from "../lib/session";
 import { Alert, Link, Loading, Page } from "../components/ui";
@@ -58,7 +59,7 @@ function RequestForm(props: { onSaved: () => void }) {
       await unwrap(api.POST("/api/v1/feedback-requests", { body }));
       props.onSaved();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   const urlError = error?.fields["media_url"] ? describe({ code: "invalid_media_url", message: "", retryAfter: null }) : undefined;
@@ -124,7 +125,7 @@ function Waiting(props: { request: FeedbackRequest; onChange: () => void }) {
       await unwrap(api.PATCH("/api/v1/feedback-requests/{request_id}", { params: { path: { request_id: id } }, body: { feedback_prompt: prompt } }));
       props.onChange();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   const withdraw = async () => {
@@ -133,7 +134,7 @@ function Waiting(props: { request: FeedbackRequest; onChange: () => void }) {
       await unwrap(api.DELETE("/api/v1/feedback-requests/{request_id}", { params: { path: { request_id: id } } }));
       props.onChange();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   return (
@@ -204,7 +205,7 @@ export function Home() {
       setGroups(page.items);
       await reload();
     } catch (caught) {
-      if (caught instanceof ApiError) setError(caught);
+      setError(asApiError(caught));
     }
   };
   useEffect(() => void load(), []);

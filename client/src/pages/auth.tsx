@@ -1,28 +1,11 @@
 // Sign in, sign up, forgotten password and its reset link.
 import { useState } from "preact/hooks";
-import { ApiError, api, unwrap } from "../lib/api";
+import { api, unwrap } from "../lib/api";
 import { describe } from "../lib/errors";
+import { useSubmit } from "../lib/forms";
 import { navigate } from "../lib/router";
 import { useSession } from "../lib/session";
 import { Alert, Field, Link, Page } from "../components/ui";
-
-function useSubmit<T>(work: () => Promise<T>, done: (value: T) => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      done(await work());
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "internal_error", String(caught)));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, submit };
-}
 
 /** A new password's field, with the rules stated up front and the server's reason when it refuses one. */
 function NewPassword(props: { id: string; label: string; value: string; problem: string | undefined; onChange: (value: string) => void }) {
