@@ -99,6 +99,11 @@ class Settings:
     db_idle_in_transaction_timeout_ms: int = 60_000
     # Password hashes (argon2id, 64 MiB each) computed at once per process.
     password_hash_concurrency: int = 2
+    # Live notification streams: open at once per user and process; a comment line every
+    # `heartbeat` seconds; the token checked again (and, on SQLite, the inbox read) every `check`.
+    max_streams_per_user: int = 10
+    stream_heartbeat_seconds: int = 15
+    stream_check_seconds: int = 30
     docs_enabled: bool = True
     demo_enabled: bool = True
     mail_folder: str = "mail-outbox"
@@ -182,6 +187,12 @@ class Settings:
                 env.get("PASSWORD_HASH_CONCURRENCY", str(defaults.password_hash_concurrency)),
                 "PASSWORD_HASH_CONCURRENCY",
                 1,
+            ),
+            max_streams_per_user=_int(
+                env.get("MAX_STREAMS_PER_USER", str(defaults.max_streams_per_user)), "MAX_STREAMS_PER_USER", 1
+            ),
+            stream_check_seconds=_int(
+                env.get("STREAM_CHECK_SECONDS", str(defaults.stream_check_seconds)), "STREAM_CHECK_SECONDS", 1
             ),
             docs_enabled=_flag(env, "DOCS_ENABLED", environment == DEVELOPMENT),
             demo_enabled=_flag(env, "DEMO_ENABLED", environment == DEVELOPMENT),

@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import JOIN, IntegrityError, fn
 
-from db import rate_limits, visibility
+from db import notifications, rate_limits, visibility
 from db.connection import database
 from db.errors import Conflict, InvalidToken, NotAuthenticated
 from db.models import PasswordReset, RevokedToken, User, iso, utcnow
@@ -35,6 +35,7 @@ def _by_email(email: str) -> Any:
 USER_QUERY = Statement(f"""
 SELECT u.id, u.email, u.rating, u.send_reminder_emails, u.is_admin, u.created_at, u.token_version,
     {visibility.owed_count("u.id")} AS owed, {visibility.unread_replies("u.id")} AS unread,
+    {notifications.unread_count("u.id")} AS inbox_unread,
     EXISTS (SELECT 1 FROM revoked_token rt WHERE rt.jti = :jti) AS revoked
 FROM "user" u WHERE u.id = :user
 """)
@@ -72,7 +73,12 @@ def _user_from_row(row: dict[str, Any]) -> dict[str, Any]:
         "send_reminder_emails": bool(row["send_reminder_emails"]),
         "is_admin": bool(row["is_admin"]),
         "created_at": iso(row["created_at"]),
-        "notifications": {"incomplete_responses": owed_count, "unread_replies": unread, "total": owed_count + unread},
+        "notifications": {
+            "incomplete_responses": owed_count,
+            "unread_replies": unread,
+            "total": owed_count + unread,
+            "unread_notifications": int(row["inbox_unread"]),
+        },
     }
 
 
@@ -139,7 +145,9 @@ def revoke_token(jti: str, expires_at: int) -> None:
 def end_session(user_id: int, token_version: int, jti: str, expires_at: int) -> None:
     """Sign out: the token, if still honoured, is refused from now on."""
     load_current_user(user_id, token_version, jti)
-    revoke_token(jti, expires_at)
+    with database.atomic():
+        revoke_token(jti, expires_at)
+        notifications.announce_session_change(user_id)
 
 
 def hand_over_session(user_id: int, token_version: int, jti: str, expires_at: int) -> dict[str, Any]:
@@ -191,6 +199,7 @@ def set_password(user: CurrentUser, previous_hash: str, new_hash: str) -> int:
         if not changed:
             raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
         _spend_resets(user.id)
+        notifications.announce_session_change(user.id)
         return int(User.select(User.token_version).where(User.id == user.id).scalar())
 
 
@@ -254,3 +263,4 @@ def confirm_password_reset(token: str, new_hash: str) -> None:
         User.update(password_hash=new_hash, token_version=User.token_version + 1).where(
             User.id == reset.user.id
         ).execute()
+        notifications.announce_session_change(reset.user.id)

@@ -68,3 +68,8 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = max(1, retry_after)
+
+
+class TooManyStreams(RateLimited):
+    code = "too_many_streams"
+    message = "You have too many live streams open; close one (another tab?) first."

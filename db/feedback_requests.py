@@ -7,6 +7,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
+from db import notifications
 from db.connection import database
 from db.errors import Conflict, NotFound, ValidationFailed
 from db.media import ACCEPTED_FORMS, media_type
@@ -128,6 +129,8 @@ def delete_request(user_id: int, request_id: int) -> None:
         )
         if not deleted:
             raise Conflict("already_grouped", "This request is already in a group and can no longer be withdrawn.")
+        # Recorded for the inbox and the user's other tabs; read already, as they did it themselves.
+        notifications.notify(user_id, notifications.REQUEST_WITHDRAWN, request_id=request_id, read=True)
 
 
 # --- track metadata ---------------------------------------------------------------------------

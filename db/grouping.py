@@ -14,6 +14,7 @@ import random
 from datetime import datetime
 from typing import Any
 
+from db import notifications
 from db.bulk import batched, insert_rows, update_from_values
 from db.connection import database, is_postgres
 from db.group_planning import Candidate, PlannedGroup, plan_groups
@@ -76,6 +77,7 @@ def apply_plan(groups: list[PlannedGroup], now: datetime) -> dict[str, int]:
     update_from_values("feedback_request", "group_id", memberships, where='"feedback_request".group_id IS NULL')
     _shuffler.shuffle(responses)
     insert_rows("feedback_response", ("request_id", "user_id", "group_id"), responses)
+    notified = GROUPED_NOTIFICATIONS.run(kind=notifications.GROUPED, now=now, first=ids[0], last=ids[-1])
     emails_queued = 0
     for chunk in batched(ids, BATCH):
         wanted = FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, GROUPED_EMAIL, now).where(
@@ -87,7 +89,15 @@ def apply_plan(groups: list[PlannedGroup], now: datetime) -> dict[str, int]:
         "assigned": len(memberships),
         "responses": len(responses),
         "emails_queued": emails_queued,
+        "notified": notified,
     }
+
+
+# The new groups' ids are allocated as one run (the job's lock keeps others out), so a range finds them.
+GROUPED_NOTIFICATIONS = notifications.NotifyFrom(
+    "SELECT user_id, :kind, group_id, id, NULL, NULL, :now, NULL FROM feedback_request "
+    "WHERE group_id BETWEEN :first AND :last"
+)
 
 
 def _insert_outbox(query: Any) -> int:
@@ -98,5 +108,9 @@ def _insert_outbox(query: Any) -> int:
 def group_unassigned(now: datetime) -> tuple[dict[str, int], list[str]]:
     """Plan and write groups for every waiting request, inside the caller's transaction."""
     groups, problems = plan_groups(read_candidates())
-    counts = apply_plan(groups, now) if groups else {"groups": 0, "assigned": 0, "responses": 0, "emails_queued": 0}
+    counts = (
+        apply_plan(groups, now)
+        if groups
+        else {"groups": 0, "assigned": 0, "responses": 0, "emails_queued": 0, "notified": 0}
+    )
     return counts, problems

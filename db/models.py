@@ -158,6 +158,20 @@ class EmailOutbox(BaseModel):
     failed_at = DateTimeField(null=True)
 
 
+class Notification(BaseModel):
+    """Something that happened to `user`, for their inbox and live stream (see db/notifications.py)."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    kind = CharField(max_length=40)
+    group_id = IntegerField(null=True)
+    request_id = IntegerField(null=True)
+    response_id = IntegerField(null=True)
+    count = IntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+
 ALL_MODELS = [
     User,
     RevokedToken,
@@ -169,4 +183,5 @@ ALL_MODELS = [
     Reply,
     JobRun,
     EmailOutbox,
+    Notification,
 ]

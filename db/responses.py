@@ -12,7 +12,7 @@ from typing import Any
 
 from peewee import SQL
 
-from db import visibility
+from db import notifications, visibility
 from db.accounts import CurrentUser
 from db.connection import database, is_postgres
 from db.errors import Conflict, Forbidden, NotFound
@@ -28,6 +28,9 @@ MAX_MARK = 1000
 @dataclass(frozen=True)
 class Role:
     response_id: int
+    writer_id: int
+    owner_id: int
+    group_id: int
     is_writer: bool
     is_owner: bool
     submitted: bool
@@ -44,7 +47,7 @@ class Role:
 
 
 ROLE = Statement(f"""
-SELECT fr.user_id AS writer_id, fr.submitted_at, fr.rating, fr.allow_replies, reviewed.user_id AS owner_id,
+SELECT fr.user_id AS writer_id, fr.group_id, fr.submitted_at, fr.rating, fr.allow_replies, reviewed.user_id AS owner_id,
     {visibility.unlocked("reviewed.user_id", "fr.group_id")} AS owner_unlocked,
     {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
     {visibility.replies_open("fr")} AS replies_open
@@ -60,6 +63,9 @@ def _role(user_id: int, response_id: int) -> Role:
     is_owner = row["owner_id"] == user_id
     return Role(
         response_id=response_id,
+        writer_id=row["writer_id"],
+        owner_id=row["owner_id"],
+        group_id=row["group_id"],
         is_writer=row["writer_id"] == user_id,
         is_owner=is_owner,
         submitted=row["submitted_at"] is not None,
@@ -91,7 +97,46 @@ def submit_response(user: CurrentUser, response_id: int, feedback: str, allow_re
         )
         if not updated:
             raise Conflict("already_submitted", "This feedback was already submitted.")
+        _notify_submitted(user.id, response_id)
         return _payload(user.id, response_id, as_owner=False)
+
+
+AFTER_SUBMISSION = Statement(f"""
+SELECT reviewed.user_id AS owner_id, reviewed.id AS request_id, fr.group_id,
+    (SELECT COUNT(*) FROM feedback_response got WHERE got.request_id = reviewed.id AND got.submitted_at IS NOT NULL)
+        AS received,
+    {visibility.unlocked("reviewed.user_id", "fr.group_id")} AS owner_unlocked,
+    {visibility.unlocked(":writer", "fr.group_id")} AS writer_unlocked,
+    mine.id AS writer_request,
+    (SELECT COUNT(*) FROM feedback_response got WHERE got.request_id = mine.id AND got.submitted_at IS NOT NULL)
+        AS writer_received
+FROM feedback_response fr JOIN feedback_request reviewed ON fr.request_id = reviewed.id
+LEFT JOIN feedback_request mine ON mine.group_id = fr.group_id AND mine.user_id = :writer AND mine.media_url IS NOT NULL
+WHERE fr.id = :response
+""")
+
+
+def _notify_submitted(writer_id: int, response_id: int) -> None:
+    """The owner hears of new feedback (a count; which one only once they may read it); the writer,
+    if that was the last they owed in the group, that the feedback on their own track is unlocked."""
+    row = AFTER_SUBMISSION.first(writer=writer_id, response=response_id)
+    assert row is not None
+    notifications.notify(
+        row["owner_id"],
+        notifications.FEEDBACK_RECEIVED,
+        group_id=row["group_id"],
+        request_id=row["request_id"],
+        response_id=response_id if row["owner_unlocked"] else None,
+        count=int(row["received"]),
+    )
+    if row["writer_unlocked"] and row["writer_request"] is not None:
+        notifications.notify(
+            writer_id,
+            notifications.FEEDBACK_UNLOCKED,
+            group_id=row["group_id"],
+            request_id=row["writer_request"],
+            count=int(row["writer_received"]),
+        )
 
 
 def rate_response(user: CurrentUser, response_id: int, rating: int) -> dict[str, Any]:
@@ -162,7 +207,7 @@ def list_replies(user: CurrentUser, response_id: int) -> dict[str, Any]:
 
 def create_reply(user: CurrentUser, response_id: int, text: str, allow_replies: bool) -> dict[str, Any]:
     with database.atomic():
-        _thread_role(user.id, response_id)
+        role = _thread_role(user.id, response_id)
         if is_postgres():
             # Lock the response row so two replies cannot both pass the "still open" check.
             FeedbackResponse.select(FeedbackResponse.id).where(
@@ -172,6 +217,10 @@ def create_reply(user: CurrentUser, response_id: int, text: str, allow_replies: 
         if not (still_open and still_open["open"]):
             raise Conflict("replies_closed", "This conversation is closed to further replies.")
         reply = Reply.create(response=response_id, author=user.id, text=text, allow_replies=allow_replies)
+        # The other person hears of it when the thread is open to them (the owner: once they rated).
+        if role.is_owner or role.rated:
+            recipient = role.writer_id if role.is_owner else role.owner_id
+            notifications.notify(recipient, notifications.REPLY, group_id=role.group_id, response_id=response_id)
         return _reply_payload(
             {
                 "id": reply.id,

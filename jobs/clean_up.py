@@ -6,7 +6,8 @@ Operator:             docker compose exec cron python -m jobs clean_up
 - rate-limit counters whose window has passed;
 - revoked tokens past their expiry (an expired token is refused anyway);
 - password reset tokens a day after they expired or were used;
-- outbox emails 30 days after they were delivered or given up.
+- outbox emails 30 days after they were delivered or given up;
+- notifications 30 days after they were read, and any after 180 days.
 One set-based DELETE per table, in one transaction.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from application import Settings
+from db import notifications
 from db.models import EmailOutbox, PasswordReset, RateLimitCounter, RevokedToken, utcnow
 from jobs.runner import JobResult, job_main, job_transaction
 
@@ -37,6 +39,7 @@ def clean_up(settings: Settings, now: dt.datetime | None = None) -> JobResult:
             "emails": EmailOutbox.delete()
             .where((EmailOutbox.sent_at < now - OUTBOX_KEPT) | (EmailOutbox.failed_at < now - OUTBOX_KEPT))
             .execute(),
+            "notifications": notifications.prune(now),
         }
     counts = {name: int(count) for name, count in counts.items()}
     return JobResult(f"{sum(counts.values())} row(s) deleted", counts)

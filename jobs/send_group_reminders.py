@@ -3,9 +3,10 @@
 Crontab (02:15 UTC):  15 2 * * *  python -m jobs send_group_reminders
 Operator:             docker compose exec cron python -m jobs send_group_reminders
 
-A request qualifies when its group is over 20 hours old, its owner still owes feedback there,
-wants reminders and asked for email, and it was never reminded. Marking and queueing happen in
-one transaction (so never twice); sending follows the commit and retries on the next run.
+A request qualifies when its group is over 20 hours old, its owner still owes feedback there, and
+it was never reminded. Every such owner gets a `reminder` notification; an email too when they
+want reminders and asked for email. Marking, notifying and queueing happen in one transaction (so
+never twice); sending follows the commit and retries on the next run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from peewee import SQL
 
 from application import Settings
-from db import visibility
+from db import notifications, visibility
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
 from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
@@ -31,26 +32,27 @@ def _due(now: dt.datetime) -> Any:
     return (
         req.select(req.id)
         .join(FeedbackGroup, on=(req.group == FeedbackGroup.id))
-        .join(User, on=(req.user == User.id))
-        .where(
-            (FeedbackGroup.created_at < now - GROUP_AGE)
-            & req.reminder_sent_at.is_null()
-            & req.email_when_grouped
-            & User.send_reminder_emails
-            & owes
-        )
+        .where((FeedbackGroup.created_at < now - GROUP_AGE) & req.reminder_sent_at.is_null() & owes)
     )
+
+
+REMINDER_NOTIFICATIONS = notifications.NotifyFrom(
+    "SELECT user_id, :kind, group_id, id, NULL, NULL, :now, NULL FROM feedback_request WHERE id IN ({ids})"
+)
 
 
 def send_group_reminders(settings: Settings, now: dt.datetime | None = None) -> JobResult:
     now = now or utcnow()
     with job_transaction(JOB):
         due_ids = [row.id for row in _due(now)]
-        queued = 0
+        queued = notified = 0
         for start in range(0, len(due_ids), 2000):
             chunk = due_ids[start : start + 2000]
-            rows = FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, emails.REMINDER, now).where(
-                FeedbackRequest.id.in_(chunk)
+            notified += REMINDER_NOTIFICATIONS.run(ids=chunk, kind=notifications.REMINDER, now=now)
+            rows = (
+                FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, emails.REMINDER, now)
+                .join(User, on=(FeedbackRequest.user == User.id))
+                .where(FeedbackRequest.id.in_(chunk) & FeedbackRequest.email_when_grouped & User.send_reminder_emails)
             )
             columns = [EmailOutbox.user, EmailOutbox.request, EmailOutbox.kind, EmailOutbox.created_at]
             queued += int(EmailOutbox.insert_from(rows, columns).as_rowcount().execute())
@@ -58,6 +60,7 @@ def send_group_reminders(settings: Settings, now: dt.datetime | None = None) -> 
     delivery = emails.deliver(emails.REMINDER, settings)
     counts = {
         "queued": queued,
+        "notified": notified,
         "emails_sent": delivery.sent,
         "emails_failed": delivery.retrying,
         "emails_refused": delivery.refused,

@@ -14,8 +14,9 @@ from starlette.routing import BaseRoute
 
 from application import Settings
 from db.connection import init_database
-from web import auth, client, feedback_requests, groups, me, ops, responses
+from web import auth, client, feedback_requests, groups, me, notifications, ops, responses
 from web.errors import EXCEPTION_HANDLERS
+from web.live import NotificationHub
 from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from web.openapi import build_openapi
 from web.routing import one_route_per_path
@@ -30,6 +31,7 @@ def all_routes(docs: bool = True) -> list[BaseRoute]:
         *feedback_requests.routes,
         *groups.routes,
         *responses.routes,
+        *notifications.routes,
     ]
 
 
@@ -67,10 +69,12 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         ),
     ]
     http_client = httpx.AsyncClient(transport=http_transport, follow_redirects=False)
+    hub = NotificationHub(settings.database_url, settings.max_streams_per_user)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        hub.stop()
         await http_client.aclose()
 
     app = Starlette(
@@ -81,5 +85,6 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     )
     app.state.settings = settings
     app.state.http_client = http_client
+    app.state.notification_hub = hub
     app.state.openapi = _openapi_for(routes)
     return app

@@ -32,6 +32,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "validation_error": (422, "Some fields are not valid."),
     "invalid_media_url": (422, "This link is not one we can use."),
     "rate_limited": (429, "Too many attempts; try again later."),
+    "too_many_streams": (429, "You have too many live streams open; close one (another tab?) first."),
     "internal_error": (500, "Something went wrong on our side (request 3f2a…)."),
     "database_unavailable": (503, "The database cannot be reached; try again shortly."),
     "database_busy": (503, "The service is busy; try again in a moment."),

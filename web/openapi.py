@@ -17,6 +17,7 @@ from web.error_codes import ERROR_CODES, STATUS_TEXT
 from web.routing import MAX_ID, RouteDoc
 from web.schemas import NAMED, NAMED_ENUMS, ErrorOut, Genre, Status
 
+EVENT_STREAM = "text/event-stream"
 ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 TAGS = [
@@ -25,6 +26,7 @@ TAGS = [
     {"name": "feedback requests", "description": "Tracks waiting for a group, and the link and genre helpers."},
     {"name": "groups", "description": "The groups the caller belongs to."},
     {"name": "feedback", "description": "Writing and rating feedback, and the reply threads on it."},
+    {"name": "notifications", "description": "The inbox of what happened to the caller, and its live stream."},
     {"name": "operations", "description": "Liveness and readiness for load balancers and orchestrators."},
 ]
 RETRY_AFTER = {
@@ -96,7 +98,9 @@ def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
 
 def _success(doc: RouteDoc) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "No content" if doc.status == 204 else "Success"}
-    if isinstance(doc.response, type) and issubclass(doc.response, BaseModel):
+    if doc.media_type == EVENT_STREAM:
+        success["content"] = {EVENT_STREAM: {"schema": {"type": "string", "description": "Server-sent events."}}}
+    elif isinstance(doc.response, type) and issubclass(doc.response, BaseModel):
         success["content"] = {"application/json": {"schema": _ref(doc.response)}}
     elif doc.response is not None:
         success["content"] = {"application/json": {"schema": doc.response}}
@@ -130,6 +134,16 @@ def _parameters(route: Route, doc: RouteDoc) -> list[dict[str, Any]]:
                     "schema": prop,
                 }
             )
+    if doc.media_type == EVENT_STREAM:
+        parameters.append(
+            {
+                "name": "Last-Event-ID",
+                "in": "header",
+                "required": False,
+                "description": "The id of the last event received: replay from after it.",
+                "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+            }
+        )
     if doc.etag:
         parameters.append(
             {

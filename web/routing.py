@@ -55,6 +55,7 @@ class RouteDoc:
     database: bool = True
     etag: bool = False
     operation_id: str = ""
+    media_type: str = "application/json"
 
     def error_codes(self, method: str, path: str) -> dict[int, list[str]]:
         """Every error code the route can answer with, by status."""

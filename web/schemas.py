@@ -21,6 +21,7 @@ from pydantic.config import JsonDict
 from db.errors import ValidationFailed
 from db.genres import GENRES
 from db.media import MAX_URL_LENGTH
+from db.notifications import KINDS as NOTIFICATION_KINDS
 from db.passwords import MAX_LENGTH, MIN_LENGTH
 from web.error_codes import ERROR_CODES
 
@@ -44,6 +45,7 @@ GenreKey = Annotated[
 MediaType = Annotated[Literal["soundcloud", "google_drive", "dropbox", "onedrive"], _named("MediaType")]
 TrackStatus = Annotated[Literal["pending", "ok", "failed"], _named("TrackStatus")]
 ErrorCode = Annotated[str, _named("ErrorCode")]
+NotificationKind = Annotated[str, _named("NotificationKind")]
 NAMED_ENUMS: dict[str, dict[str, object]] = {
     "GenreKey": {"type": "string", "enum": list(GENRE_KEYS), "description": "A genre's key (see GET /genres)."},
     "MediaType": {"type": "string", "enum": list(MEDIA_TYPES), "description": "The service a track link points to."},
@@ -54,6 +56,12 @@ NAMED_ENUMS: dict[str, dict[str, object]] = {
         "`ok` otherwise (fetched, or a service that has none to give).",
     },
     "ErrorCode": {"type": "string", "enum": list(ERROR_CODES), "description": "Every machine-readable error code."},
+    "NotificationKind": {
+        "type": "string",
+        "enum": list(NOTIFICATION_KINDS),
+        "description": "What happened. An open set: later versions add kinds, and clients ignore kinds they do "
+        "not know.",
+    },
 }
 # Text that is not blank: at least one character other than white space.
 NOT_BLANK = r"\S"
@@ -239,8 +247,45 @@ class ReplyCreate(Body):
     allow_replies: bool = True
 
 
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole_number)]
+
+
 class MarkRead(Body):
-    reply_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole_number)]] = Field(max_length=1000)
+    reply_ids: list[RowId] = Field(max_length=1000)
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+class NotificationFilter(Page):
+    unread: bool = Field(default=False, description="Only the unread ones.")
+
+
+def _exactly_one_field(schema: dict[str, object]) -> None:
+    _partial(schema, nullable=())
+    schema.update(minProperties=1, maxProperties=1)
+
+
+class MarkNotificationsRead(Body):
+    """Either `ids` (your notifications to mark; others' are ignored) or `all: true`."""
+
+    model_config = ConfigDict(json_schema_extra=_exactly_one_field)
+    ids: list[RowId] | None = Field(default=None, max_length=1000)
+    all: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> MarkNotificationsRead:
+        given = {name for name in self.model_fields_set if getattr(self, name) is not None}
+        if len(self.model_fields_set) != 1 or not given:
+            raise ValueError("give either ids or all: true")
+        return self
+
+
+class StreamQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    last_event_id: int | None = Field(
+        default=None, ge=0, le=2**31 - 1, description="Replay from after this id (as the `Last-Event-ID` header)."
+    )
 
 
 # --- response shapes (documentation) -----------------------------------------------------------
@@ -249,7 +294,8 @@ class MarkRead(Body):
 class Notifications(BaseModel):
     incomplete_responses: int
     unread_replies: int
-    total: int
+    total: int = Field(description="`incomplete_responses` + `unread_replies`.")
+    unread_notifications: int = Field(description="Unread items in the inbox (`GET /notifications`).")
 
 
 class UserOut(BaseModel):
@@ -423,6 +469,27 @@ class ReplyThread(BaseModel):
 
 class Marked(BaseModel):
     marked: int
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: NotificationKind
+    group_id: int | None
+    request_id: int | None
+    response_id: int | None = Field(description="Set only where the recipient may read that feedback or thread.")
+    count: int | None = Field(
+        description="`feedback_received`, `feedback_unlocked`: feedback submitted on the track so far."
+    )
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    page: int
+    per_page: int
+    total: int
+    has_next: bool
 
 
 class Status(BaseModel):

@@ -1,4 +1,5 @@
-"""The nightly clean-up deletes expired counters, tokens, reset links and old emails, and only those."""
+"""The nightly clean-up deletes expired counters, tokens, reset links, old emails and old notifications,
+and only those."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 from application import Settings
 from db.connection import database
-from db.models import EmailOutbox, PasswordReset, RateLimitCounter, RevokedToken
+from db.models import EmailOutbox, Notification, PasswordReset, RateLimitCounter, RevokedToken
 from jobs.clean_up import clean_up
 from jobs.runner import execute
 from tests.builders import make_user
@@ -30,6 +31,10 @@ def test_clean_up_deletes_what_expired_and_keeps_the_rest(db: str, settings: Set
         EmailOutbox.create(user=user, kind="grouped", created_at=NOW - 40 * DAY, failed_at=NOW - 31 * DAY)
         EmailOutbox.create(user=user, kind="grouped", created_at=NOW - DAY, sent_at=NOW - DAY)
         EmailOutbox.create(user=user, kind="grouped", created_at=NOW - 40 * DAY)  # still to send
+        Notification.create(user=user, kind="grouped", created_at=NOW - 40 * DAY, read_at=NOW - 31 * DAY)
+        Notification.create(user=user, kind="reply", created_at=NOW - 181 * DAY)  # unread, but too old
+        Notification.create(user=user, kind="reply", created_at=NOW - 40 * DAY, read_at=NOW - 29 * DAY)
+        Notification.create(user=user, kind="reminder", created_at=NOW - 170 * DAY)  # unread
     status, result = execute("clean_up", lambda: clean_up(settings, NOW))
     assert status == 0
     assert result.counts == {
@@ -37,9 +42,11 @@ def test_clean_up_deletes_what_expired_and_keeps_the_rest(db: str, settings: Set
         "revoked_tokens": 1,
         "password_resets": 2,
         "emails": 2,
+        "notifications": 2,
     }
     with database.connection_context():
         assert [row.key for row in RateLimitCounter.select()] == ["b"]
         assert [row.jti for row in RevokedToken.select()] == ["live"]
         assert [row.token_hash for row in PasswordReset.select()] == ["fresh"]
         assert EmailOutbox.select().count() == 2
+        assert sorted(row.kind for row in Notification.select()) == ["reminder", "reply"]

@@ -37,7 +37,12 @@ def test_register_returns_user_and_sets_http_only_cookie(client: TestClient) -> 
     assert user["email"] == "ada@example.com"
     assert user["rating"] is None and user["is_admin"] is False and user["send_reminder_emails"] is True
     assert user["created_at"].endswith("Z")
-    assert user["notifications"] == {"incomplete_responses": 0, "unread_replies": 0, "total": 0}
+    assert user["notifications"] == {
+        "incomplete_responses": 0,
+        "unread_replies": 0,
+        "total": 0,
+        "unread_notifications": 0,
+    }
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("JWT=") and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     assert client.get("/api/v1/me").json()["user"]["id"] == user["id"]

@@ -37,6 +37,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "rateResponse": {"rating": 3},
     "createReply": {"text": "Thanks!"},
     "markRepliesRead": {"reply_ids": [1]},
+    "markNotificationsRead": {"all": True},
 }
 
 

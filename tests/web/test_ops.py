@@ -45,6 +45,9 @@ def test_openapi_document_is_valid_and_describes_every_route(anon: TestClient) -
         ("/api/v1/responses/{response_id}/replies", "get"),
         ("/api/v1/responses/{response_id}/replies", "post"),
         ("/api/v1/replies/read", "post"),
+        ("/api/v1/notifications", "get"),
+        ("/api/v1/notifications/read", "post"),
+        ("/api/v1/notifications/stream", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
     }

@@ -189,13 +189,13 @@ def test_notifications_count_owed_feedback_and_unread_replies(anon: TestClient, 
     group = make_group(n=4)
     me, writer = group.users[0], group.users[1]
     notes = anon.get("/api/v1/me", headers=bearer(settings, me)).json()["user"]["notifications"]
-    assert notes == {"incomplete_responses": 3, "unread_replies": 0, "total": 3}
+    assert notes == {"incomplete_responses": 3, "unread_replies": 0, "total": 3, "unread_notifications": 0}
     submit(group.to_review(me)[0])
     response = group.response(writer, me)
     submit(response)
     add_reply(response, writer, "hidden until rated")
     notes = anon.get("/api/v1/me", headers=bearer(settings, me)).json()["user"]["notifications"]
-    assert notes == {"incomplete_responses": 2, "unread_replies": 0, "total": 2}
+    assert notes == {"incomplete_responses": 2, "unread_replies": 0, "total": 2, "unread_notifications": 0}
     rate(response, 4)
     notes = anon.get("/api/v1/me", headers=bearer(settings, me)).json()["user"]["notifications"]
-    assert notes == {"incomplete_responses": 2, "unread_replies": 1, "total": 3}
+    assert notes == {"incomplete_responses": 2, "unread_replies": 1, "total": 3, "unread_notifications": 0}

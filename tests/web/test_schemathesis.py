@@ -19,7 +19,9 @@ from web.app import all_routes
 from web.openapi import build_openapi
 from web.tokens import issue_token
 
-SCHEMA = schemathesis.openapi.from_dict(build_openapi(all_routes()))
+# The live stream never ends by itself, so a generated request to it would never answer; its
+# parameters and refusals are tested in tests/web/test_notifications.py.
+SCHEMA = schemathesis.openapi.from_dict(build_openapi(all_routes())).exclude(path="/api/v1/notifications/stream")
 BUSINESS_RULES = {
     "POST /api/v1/feedback-requests",
     "PATCH /api/v1/feedback-requests/{request_id}",

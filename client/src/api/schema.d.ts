@@ -444,6 +444,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications, newest first
+         * @description What happened to you: grouped, feedback received (a count while it is locked), feedback unlocked, replies, reminders, withdrawn requests. Each carries the ids to link to; none says who wrote what. `unread=true` lists only the unread. Read ones are deleted after 30 days.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read
+         * @description `{ids}` marks those of yours (other ids are ignored; at most 1000), `{all: true}` every one. Answers how many changed.
+         */
+        post: operations["markNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live notifications (server-sent events)
+         * @description A `text/event-stream` for `EventSource`: first `event: ready`, then each new notification as `event: notification` with its `id` and the notification as JSON `data`, whichever process or job wrote it. With `Last-Event-ID` (the header browsers send on reconnecting, or `?last_event_id=`) it first replays what came after that id (up to 200). A comment line every 15 s keeps proxies from closing it. Signing out, changing the password or an expired token ends it with `event: session_ended`. At most 10 open streams per user on each server process (`429 too_many_streams`).
+         */
+        get: operations["streamNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -623,6 +683,19 @@ export interface components {
              */
             my_track_title: string | null;
         };
+        /**
+         * MarkNotificationsRead
+         * @description Either `ids` (your notifications to mark; others' are ignored) or `all: true`.
+         */
+        MarkNotificationsRead: {
+            /** Ids */
+            ids?: number[];
+            /**
+             * All
+             * @constant
+             */
+            all?: true;
+        };
         /** MarkRead */
         MarkRead: {
             /** Reply Ids */
@@ -656,14 +729,63 @@ export interface components {
              */
             media_type: components["schemas"]["MediaType"] | null;
         };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: components["schemas"]["NotificationKind"];
+            /** Group Id */
+            group_id: number | null;
+            /** Request Id */
+            request_id: number | null;
+            /**
+             * Response Id
+             * @description Set only where the recipient may read that feedback or thread.
+             */
+            response_id: number | null;
+            /**
+             * Count
+             * @description `feedback_received`, `feedback_unlocked`: feedback submitted on the track so far.
+             */
+            count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Read At */
+            read_at: string | null;
+        };
+        /** NotificationPage */
+        NotificationPage: {
+            /** Items */
+            items: components["schemas"]["NotificationOut"][];
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /** Has Next */
+            has_next: boolean;
+        };
         /** Notifications */
         Notifications: {
             /** Incomplete Responses */
             incomplete_responses: number;
             /** Unread Replies */
             unread_replies: number;
-            /** Total */
+            /**
+             * Total
+             * @description `incomplete_responses` + `unread_replies`.
+             */
             total: number;
+            /**
+             * Unread Notifications
+             * @description Unread items in the inbox (`GET /notifications`).
+             */
+            unread_notifications: number;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -949,7 +1071,12 @@ export interface components {
          * @description Every machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
+        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
+        /**
+         * @description What happened. An open set: later versions add kinds, and clients ignore kinds they do not know.
+         * @enum {string}
+         */
+        NotificationKind: "grouped" | "feedback_received" | "feedback_unlocked" | "reply" | "reminder" | "request_withdrawn";
     };
     responses: never;
     parameters: never;
@@ -3456,6 +3583,287 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Page. */
+                page?: number;
+                /** @description Per page. */
+                per_page?: number;
+                /** @description Only the unread ones. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkNotificationsRead"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Marked"];
+                };
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested";
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    streamNotifications: {
+        parameters: {
+            query?: {
+                /** @description Replay from after this id (as the `Last-Event-ID` header). */
+                last_event_id?: number | null;
+            };
+            header?: {
+                /** @description The id of the last event received: replay from after it. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (see `Retry-After`): `too_many_streams` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "too_many_streams";
                         };
                     };
                 };

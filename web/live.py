@@ -1,0 +1,168 @@
+"""This process's live notification streams, and getting each announced notification to them.
+
+A dispatcher thread takes announcements (from the PostgreSQL listener, or on SQLite from this
+process's own commits), fetches the announced rows that belong to users with a stream here (one
+query per batch, whatever the number of streams), and hands each row to its user's streams on
+their own event loops. Announcements about users with no stream here cost nothing but parsing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from db import notifications
+from db.connection import database
+from db.errors import TooManyStreams
+from db.notification_listener import PgListener
+
+log = logging.getLogger("howsmytrack.notifications")
+
+# What a stream's queue carries besides notification rows.
+CHECK = "check"  # the user's sessions changed: is this stream's token still honoured?
+RESYNC = "resync"  # announcements may have been missed: read the inbox from the last id seen
+END = "end"  # the process is stopping
+BATCH = 1000
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One open stream: its user and the queue its response reads, on its event loop."""
+
+    user_id: int
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+
+    def put(self, item: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # its loop has closed: the stream is gone
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+
+
+class NotificationHub:
+    def __init__(self, database_url: str, max_streams_per_user: int) -> None:
+        self.database_url = database_url
+        self.max_streams_per_user = max_streams_per_user
+        self._subscribers: dict[int, set[Subscriber]] = {}
+        self._lock = threading.Lock()
+        self._announcements: queue.Queue[str | None] = queue.Queue()
+        self._dispatcher: threading.Thread | None = None
+        self.listener: PgListener | None = None
+
+    @property
+    def open_streams(self) -> int:
+        with self._lock:
+            return sum(len(subs) for subs in self._subscribers.values())
+
+    def open(self, user_id: int) -> Subscriber:
+        """Register a stream for `user_id` on the running loop; TooManyStreams past the cap."""
+        self._start()
+        subscriber = Subscriber(user_id, asyncio.get_running_loop())
+        with self._lock:
+            streams = self._subscribers.setdefault(user_id, set())
+            if len(streams) >= self.max_streams_per_user:
+                raise TooManyStreams(retry_after=30)
+            streams.add(subscriber)
+        return subscriber
+
+    def close(self, subscriber: Subscriber) -> None:
+        with self._lock:
+            streams = self._subscribers.get(subscriber.user_id)
+            if streams is not None:
+                streams.discard(subscriber)
+                if not streams:
+                    del self._subscribers[subscriber.user_id]
+
+    def announce(self, message: str) -> None:
+        """Take an announcement payload (from any thread)."""
+        self._announcements.put(message)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._dispatcher is not None:
+                return
+            self._dispatcher = threading.Thread(target=self._run, name="notification-dispatcher", daemon=True)
+            self._dispatcher.start()
+            if self.database_url.startswith("sqlite"):
+                notifications.listen_locally(self.announce)
+            else:
+                self.listener = PgListener(
+                    self.database_url, notifications.CHANNEL, self.announce, lambda: self.announce(RESYNC)
+                )
+                self.listener.start()
+
+    def stop(self) -> None:
+        """End every stream and the threads (at shutdown)."""
+        with self._lock:
+            dispatcher, self._dispatcher = self._dispatcher, None
+            everyone = [sub for subs in self._subscribers.values() for sub in subs]
+        if dispatcher is None:
+            return
+        notifications.stop_listening_locally(self.announce)
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
+        self._announcements.put(None)
+        dispatcher.join(5)
+        for subscriber in everyone:
+            subscriber.put(END)
+
+    def _run(self) -> None:
+        while True:
+            message = self._announcements.get()
+            if message is None:
+                return
+            batch = [message]
+            while len(batch) < BATCH:
+                try:
+                    more = self._announcements.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._announcements.put(None)
+                    break
+                batch.append(more)
+            try:
+                self._dispatch(batch)
+            except Exception:  # a dispatcher that dies would silence every stream
+                log.exception("notification dispatch failed; streams will catch up from the inbox")
+                self._to_everyone(RESYNC)
+
+    def _streams_of(self, user_id: int) -> list[Subscriber]:
+        with self._lock:
+            return list(self._subscribers.get(user_id, ()))
+
+    def _to_everyone(self, item: str) -> None:
+        with self._lock:
+            everyone = [sub for subs in self._subscribers.values() for sub in subs]
+        for subscriber in everyone:
+            subscriber.put(item)
+
+    def _dispatch(self, batch: list[str]) -> None:
+        if RESYNC in batch:
+            self._to_everyone(RESYNC)
+        with self._lock:
+            listening = set(self._subscribers)
+        wanted: list[int] = []
+        for message in batch:
+            announcement = notifications.parse(message)
+            if announcement is None:
+                continue
+            if announcement.kind == "session" and announcement.user_id in listening:
+                for subscriber in self._streams_of(announcement.user_id):
+                    subscriber.put(CHECK)
+            wanted.extend(i for user_id, i in announcement.pairs if user_id in listening)
+        if not wanted:
+            return
+        with database.connection_context():
+            found = notifications.by_ids(wanted)
+        by_user: dict[int, list[dict[str, Any]]] = {}
+        for user_id, row in found:
+            by_user.setdefault(user_id, []).append(row)
+        for user_id, rows in by_user.items():
+            for subscriber in self._streams_of(user_id):
+                subscriber.put(rows)
