@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 
-.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick jobs clean
+.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick bench-live jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -102,6 +102,9 @@ bench: bench-deps
 # Lighthouse scores of the web client's sign-in and group pages (Debian's Chromium).
 lighthouse: test-deps
 	$(RUN) python -m bench.lighthouse
+
+bench-live: bench-deps
+	$(RUN) python -m bench.live
 
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick

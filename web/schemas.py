@@ -261,8 +261,8 @@ class NotificationFilter(Page):
     unread: bool = Field(default=False, description="Only the unread ones.")
 
 
-def _exactly_one_field(schema: dict[str, object]) -> None:
-    _partial(schema, nullable=())
+def _exactly_one_field(schema: JsonDict) -> None:
+    _partial(schema, nullable=())  # type: ignore[arg-type]
     schema.update(minProperties=1, maxProperties=1)
 
 

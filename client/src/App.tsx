@@ -7,6 +7,7 @@ import { Account } from "./pages/Account";
 import { ForgotPassword, ResetPassword, SignIn, SignUp } from "./pages/auth";
 import { Group } from "./pages/Group";
 import { Home } from "./pages/Home";
+import { NotificationsButton } from "./components/Notifications";
 import { Link, Loading, Page } from "./components/ui";
 
 const PUBLIC_PAGES = new Set<Route["page"]>(["sign-in", "sign-up", "forgot-password", "reset-password", "not-found"]);
@@ -37,6 +38,7 @@ function Header(props: { route: Route }) {
               </span>
             )}
           </Link>
+          <NotificationsButton />
           <Link href="/account" aria-current={props.route.page === "account" ? "page" : undefined}>
             Account
           </Link>

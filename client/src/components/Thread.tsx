@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, unwrap, type Reply } from "../lib/api";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
+import { useNotifications } from "../lib/live";
 import { useSession } from "../lib/session";
 import { Alert } from "./ui";
 
@@ -30,6 +31,11 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
   useEffect(() => {
     load().catch((caught: unknown) => setError(asApiError(caught)));
   }, [id]);
+  useNotifications((notification) => {
+    if (notification.kind === "reply" && notification.response_id === id) {
+      load().catch((caught: unknown) => setError(asApiError(caught)));
+    }
+  });
 
   const send = async (event: Event) => {
     event.preventDefault();

@@ -4,7 +4,8 @@ import { ApiError } from "./api";
 import { describe, waitText } from "./errors";
 import { asApiError } from "./forms";
 import { match, safeNext } from "./router";
-import { countdown } from "./time";
+import { describeNotification, type Notification } from "./live";
+import { countdown, relativeTime } from "./time";
 
 class MemoryStore implements DraftStore {
   items = new Map<string, string>();
@@ -75,5 +76,31 @@ group("form errors", () => {
     const bug = asApiError(new TypeError("x is undefined"));
     expect(bug.code).toBe("internal_error");
     expect(bug.message).toContain("x is undefined");
+  });
+});
+
+group("notifications", () => {
+  const base: Notification = {
+    id: 1, kind: "grouped", group_id: 7, request_id: 3, response_id: null, count: null,
+    created_at: "2026-12-01T10:00:00Z", read_at: null,
+  };
+  it("link each kind to where it happened", () => {
+    expect(describeNotification(base).href).toBe("/groups/7");
+    expect(describeNotification({ ...base, kind: "request_withdrawn", group_id: null }).href).toBe("/");
+  });
+  it("say locked feedback is a count, and readable feedback is ready", () => {
+    const locked = describeNotification({ ...base, kind: "feedback_received", count: 2 });
+    expect(locked.text).toContain("2 pieces so far");
+    expect(describeNotification({ ...base, kind: "feedback_received", count: 1, response_id: 9 }).text).toContain("ready to read");
+  });
+  it("read sensibly for kinds this client does not know", () => {
+    const future = { ...base, kind: "moderation_outcome" } as unknown as Notification;
+    expect(describeNotification(future)).toEqual({ text: "Something happened in your account.", href: "/groups/7" });
+  });
+  it("tell their age", () => {
+    const now = new Date("2026-12-01T12:00:00Z");
+    expect(relativeTime(new Date("2026-12-01T11:59:30Z"), now)).toBe("just now");
+    expect(relativeTime(new Date("2026-12-01T11:15:00Z"), now)).toBe("45 min ago");
+    expect(relativeTime(new Date("2026-11-29T12:00:00Z"), now)).toBe("2 days ago");
   });
 });

@@ -1,7 +1,9 @@
-// The signed-in user, shared by every page, refreshed by polling /me with its ETag.
+// The signed-in user, shared by every page: refreshed when a live notification arrives, and by
+// polling /me with its ETag (the fallback when the stream cannot be held open).
 import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 import { SESSION_ENDED, api, type User } from "./api";
+import { connectLive } from "./live";
 
 export interface Session {
   user: User | null | undefined; // undefined while the first answer is on its way
@@ -48,6 +50,18 @@ export function useSessionState(): Session {
       removeEventListener(SESSION_ENDED, onEnded);
     };
   }, [reload]);
+
+  // One live stream while signed in. When the server ends it (a refreshed or ended session), /me
+  // says which: still signed in reopens it (`generation`), signed out shows the sign-in page.
+  const [generation, setGeneration] = useState(0);
+  const userId = user?.id;
+  useEffect(() => {
+    if (userId === undefined) return;
+    return connectLive(
+      () => void reload(),
+      () => void reload().then(() => setTimeout(() => setGeneration((n) => n + 1), 2000)),
+    );
+  }, [userId, generation, reload]);
 
   const set = useCallback((next: User | null) => {
     etag.current = null;

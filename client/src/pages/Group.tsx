@@ -5,6 +5,7 @@ import { ApiError, api, unwrap, type Group as GroupData, type Response } from ".
 import { clearDraft, loadDraft, saveDraft } from "../lib/drafts";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
+import { useNotifications } from "../lib/live";
 import { useSession } from "../lib/session";
 import { Player } from "../components/Player";
 import { Thread } from "../components/Thread";
@@ -99,6 +100,9 @@ export function Group(props: { id: number }) {
     }
   };
   useEffect(() => void load(), [props.id]);
+  useNotifications((notification) => {
+    if (notification.group_id === props.id) void load();
+  });
 
   if (error) {
     return (

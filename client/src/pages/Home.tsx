@@ -1,5 +1,6 @@
 // Home: the caller's waiting track (or the form to submit one) and their groups with badges.
 import { useEffect, useState } from "preact/hooks";
+import { useNotifications } from "../lib/live";
 import { ApiError, api, unwrap, type FeedbackRequest, type GroupSummary, type Schemas } from "../lib/api";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
@@ -209,6 +210,9 @@ export function Home() {
     }
   };
   useEffect(() => void load(), []);
+  useNotifications((notification) => {
+    if (notification.kind === "grouped" || notification.kind === "request_withdrawn") void load();
+  });
   return (
     <Page title="Your tracks and groups">
       {error && <Alert>{describe(error)}</Alert>}

@@ -1,0 +1,68 @@
+// Live notifications: one EventSource per tab, each notification re-dispatched as a window event
+// that pages listen to (and refresh what it concerns), and the words and link each kind shows as.
+import { useEffect, useRef } from "preact/hooks";
+import type { Schemas } from "./api";
+
+export type Notification = Schemas["NotificationOut"];
+const NOTIFICATION = "hmt:notification";
+const STREAM = "/api/v1/notifications/stream";
+
+/**
+ * Open the stream. `onChange` runs on every notification; `onEnded` when the server ended the
+ * stream for the session (signed out, new password) or refused it. Returns the closer.
+ * EventSource reconnects by itself after a dropped connection, sending Last-Event-ID, so nothing
+ * announced meanwhile is missed.
+ */
+export function connectLive(onChange: () => void, onEnded: () => void): () => void {
+  const source = new EventSource(STREAM);
+  source.addEventListener("notification", (event) => {
+    const notification = JSON.parse((event as MessageEvent<string>).data) as Notification;
+    dispatchEvent(new CustomEvent<Notification>(NOTIFICATION, { detail: notification }));
+    onChange();
+  });
+  source.addEventListener("session_ended", () => {
+    source.close();
+    onEnded();
+  });
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) onEnded(); // refused (401, 429): not retried by the browser
+  };
+  return () => source.close();
+}
+
+/** Run `handler` for each live notification while the component is mounted. */
+export function useNotifications(handler: (notification: Notification) => void): void {
+  const latest = useRef(handler);
+  latest.current = handler;
+  useEffect(() => {
+    const listener = (event: Event) => latest.current((event as CustomEvent<Notification>).detail);
+    addEventListener(NOTIFICATION, listener);
+    return () => removeEventListener(NOTIFICATION, listener);
+  }, []);
+}
+
+const pieces = (count: number) => `${count} ${count === 1 ? "piece" : "pieces"}`;
+
+/** What a notification says, and where it leads. Kinds this client does not know still read sensibly. */
+export function describeNotification(n: Notification): { text: string; href: string } {
+  const group = n.group_id ? `/groups/${n.group_id}` : "/";
+  const count = n.count ?? 0;
+  switch (n.kind) {
+    case "grouped":
+      return { text: "You're in a new group. Listen to the tracks and write your feedback.", href: group };
+    case "feedback_received":
+      return n.response_id
+        ? { text: "New feedback on your track is ready to read.", href: group }
+        : { text: `New feedback on your track (${pieces(count)} so far). Write yours to unlock it.`, href: group };
+    case "feedback_unlocked":
+      return { text: `You've written all you owed: the feedback on your track is unlocked (${pieces(count)} so far).`, href: group };
+    case "reply":
+      return { text: "A new reply in one of your conversations.", href: group };
+    case "reminder":
+      return { text: "Reminder: your group is waiting for your feedback.", href: group };
+    case "request_withdrawn":
+      return { text: "Your request was withdrawn.", href: "/" };
+    default:
+      return { text: "Something happened in your account.", href: group };
+  }
+}
