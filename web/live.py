@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import queue
+import signal
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,17 @@ CHECK = "check"  # the user's sessions changed: is this stream's token still hon
 RESYNC = "resync"  # announcements may have been missed: read the inbox from the last id seen
 END = "end"  # the process is stopping
 BATCH = 1000
+
+
+def uvicorn_is_stopping() -> bool:
+    """Whether the uvicorn server running this process was told to stop (SIGTERM, Ctrl-C, a reload).
+
+    uvicorn then waits for every open connection to finish before it shuts the app down, which a
+    stream never does by itself; nor does it tell the app. While it serves, its `Server.handle_exit`
+    is the SIGTERM handler, so that server's `should_exit` is found through it (as SSE libraries
+    do). Under anything else this stays False, and uvicorn's graceful-shutdown timeout applies."""
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return bool(getattr(server, "should_exit", False))
 
 
 @dataclass(eq=False)
@@ -112,8 +124,15 @@ class NotificationHub:
             subscriber.put(END)
 
     def _run(self) -> None:
+        ending = False
         while True:
-            message = self._announcements.get()
+            try:
+                message = self._announcements.get(timeout=0.5)
+            except queue.Empty:
+                if not ending and uvicorn_is_stopping():
+                    ending = True  # uvicorn waits for open connections to close: close the streams
+                    self._to_everyone(END)
+                continue
             if message is None:
                 return
             batch = [message]

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,6 +15,7 @@ from db.accounts import load_current_user
 from db.connection import DATABASE_ERRORS, run_in_db
 from db.errors import NotAuthenticated, ValidationFailed
 from web.bodies import parse_body, parse_query
+from web.event_stream import HEARTBEAT, EventStreamResponse, encode
 from web.live import CHECK, END, RESYNC, NotificationHub, Subscriber
 from web.routing import RouteDoc, api, json_response
 from web.schemas import Marked, MarkNotificationsRead, NotificationFilter, NotificationPage, StreamQuery
@@ -25,6 +23,7 @@ from web.session import current_claims, settings_of, with_user
 from web.tokens import Claims
 
 RETRY_SECONDS = 1.0
+EXPIRY = "expiry"  # the periodic check on PostgreSQL: has the token expired?
 
 
 def hub_of(request: Request) -> NotificationHub:
@@ -62,17 +61,20 @@ async def stream_notifications(request: Request) -> Response:
     hub = hub_of(request)
     subscriber = hub.open(user.id)
     settings = settings_of(request)
-    return EventSourceResponse(
-        _events(hub, subscriber, claims, after, settings.stream_check_seconds),
-        ping=settings.stream_heartbeat_seconds,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-        send_timeout=30,
-        background=BackgroundTask(hub.close, subscriber),
+    stream = _Stream(
+        hub,
+        subscriber,
+        claims,
+        settings.stream_heartbeat_seconds,
+        settings.stream_check_seconds,
+        poll_inbox=settings.database_url.startswith("sqlite"),
     )
-
-
-def _event(row: dict[str, Any]) -> ServerSentEvent:
-    return ServerSentEvent(data=json.dumps(row), event="notification", id=str(row["id"]))
+    return EventStreamResponse(  # type: ignore[return-value]
+        stream.chunks(after),
+        on_disconnect=lambda: subscriber.queue.put_nowait(END),
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        on_close=lambda: hub.close(subscriber),
+    )
 
 
 async def _still_honoured(claims: Claims) -> bool:
@@ -87,56 +89,88 @@ async def _still_honoured(claims: Claims) -> bool:
     return True
 
 
-async def _events(
-    hub: NotificationHub, subscriber: Subscriber, claims: Claims, after: int, check_seconds: float
-) -> AsyncIterator[ServerSentEvent]:
-    """Replay what came after `after`, then each notification as it is announced. The token is
-    checked again whenever the user's sessions change and every `check_seconds`; the stream ends
-    (after a `session_ended` event) once it is no longer honoured."""
-    seen: set[int] = set()
-    high_water = after
-    catch_up = True  # read the inbox from `high_water` before waiting
+class _Stream:
+    """One open stream: replay what came after the client's last id, then each notification as it
+    is announced, with a heartbeat comment every `heartbeat` seconds.
 
-    def fresh(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        nonlocal high_water
-        new = [row for row in rows if row["id"] not in seen and row["id"] > after]
-        for row in new:
-            seen.add(row["id"])
-            high_water = max(high_water, row["id"])
-        if len(seen) > 10_000:
-            seen.difference_update(sorted(seen)[:5_000])
-        return new
+    The token is checked again when the user's sessions change (an announcement) and after the
+    listener reconnects (one may have been missed); its expiry every `check` seconds. On SQLite
+    (`poll_inbox`) the inbox is also read every `check` seconds, for what other processes wrote.
+    The stream ends with `event: session_ended` once its token is no longer honoured."""
 
-    try:
-        yield ServerSentEvent(data=json.dumps({"last_event_id": after}), event="ready")
+    def __init__(
+        self,
+        hub: NotificationHub,
+        subscriber: Subscriber,
+        claims: Claims,
+        heartbeat: float,
+        check: float,
+        poll_inbox: bool,
+    ) -> None:
+        self.hub = hub
+        self.subscriber = subscriber
+        self.claims = claims
+        self.heartbeat = heartbeat
+        self.check = check
+        self.poll_inbox = poll_inbox
+        self.seen: set[int] = set()
+        self.high_water = 0
+
+    def _fresh(self, rows: list[dict[str, Any]]) -> list[bytes]:
+        chunks = []
+        for row in rows:
+            if row["id"] in self.seen or row["id"] <= self.after:
+                continue
+            self.seen.add(row["id"])
+            self.high_water = max(self.high_water, row["id"])
+            chunks.append(encode("notification", row, row["id"]))
+        if len(self.seen) > 10_000:
+            self.seen.difference_update(sorted(self.seen)[:5_000])
+        return chunks
+
+    async def chunks(self, after: int) -> AsyncIterator[bytes]:
+        self.after = self.high_water = after
+        loop = asyncio.get_running_loop()
+        queue = self.subscriber.queue
+        catch_up = True  # read the inbox from `high_water` before waiting
+        next_beat = loop.time() + self.heartbeat
+        next_check = loop.time() + self.check
+        yield encode("ready", {"last_event_id": after})
         while True:
             if catch_up:
                 try:
-                    rows = await run_in_db(notifications.since, subscriber.user_id, high_water)
+                    rows = await run_in_db(notifications.since, self.subscriber.user_id, self.high_water)
                     catch_up = False
                 except DATABASE_ERRORS:
-                    rows = []  # try again at the next check
-                for row in fresh(rows):
-                    yield _event(row)
-            # A catch-up that failed (the database was away) is tried again soon, not at the next check.
-            wait = min(check_seconds, RETRY_SECONDS) if catch_up else check_seconds
+                    rows = []  # the database is away: try again shortly
+                for chunk in self._fresh(rows):
+                    yield chunk
+            wake_at = min(next_beat, next_check, loop.time() + RETRY_SECONDS if catch_up else next_check)
             try:
-                item = await asyncio.wait_for(subscriber.queue.get(), timeout=wait)
+                async with asyncio.timeout_at(wake_at):
+                    item = await queue.get()
             except TimeoutError:
-                item = CHECK
-                catch_up = True  # a job in another process on SQLite, or an announcement lost
+                now = loop.time()
+                if now >= next_beat:
+                    next_beat = now + self.heartbeat
+                    yield HEARTBEAT
+                if now < next_check:
+                    continue
+                next_check = now + self.check
+                item = CHECK if self.poll_inbox else EXPIRY
+                catch_up = catch_up or self.poll_inbox
             if item == END:
                 return
-            if item == CHECK and not await _still_honoured(claims):
-                yield ServerSentEvent(data="{}", event="session_ended")
+            if item == EXPIRY and time.time() < self.claims.expires_at:
+                continue
+            if item in (CHECK, RESYNC, EXPIRY) and not await _still_honoured(self.claims):
+                yield encode("session_ended", {})
                 return
             if item == RESYNC:
                 catch_up = True
             elif isinstance(item, list):
-                for row in fresh(item):
-                    yield _event(row)
-    finally:
-        hub.close(subscriber)
+                for chunk in self._fresh(item):
+                    yield chunk
 
 
 TAG = "notifications"

@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,
+        # Open notification streams end as soon as a stop begins (web/live.py); this bounds the wait
+        # for anything else.
+        timeout_graceful_shutdown=10,
         **proxy_options(settings),
     )
     return 0
