@@ -191,6 +191,11 @@ class Settings:
             max_streams_per_user=_int(
                 env.get("MAX_STREAMS_PER_USER", str(defaults.max_streams_per_user)), "MAX_STREAMS_PER_USER", 1
             ),
+            stream_heartbeat_seconds=_int(
+                env.get("STREAM_HEARTBEAT_SECONDS", str(defaults.stream_heartbeat_seconds)),
+                "STREAM_HEARTBEAT_SECONDS",
+                1,
+            ),
             stream_check_seconds=_int(
                 env.get("STREAM_CHECK_SECONDS", str(defaults.stream_check_seconds)), "STREAM_CHECK_SECONDS", 1
             ),

@@ -2,7 +2,8 @@
 
 It runs on its own thread with its own (unpooled, autocommit) connection. When the connection is
 lost (a database restart, a network cut) it reconnects by itself, backing off up to two seconds,
-and then calls `on_reconnect`, so that streams replay from the inbox what was announced meanwhile.
+and then calls `on_connect` again, so that streams replay from the inbox what was announced meanwhile
+(it is called after the first LISTEN too: a stream opened before it took effect catches up then).
 A quiet connection is checked every few seconds, so a silently dead one is noticed too.
 """
 
@@ -26,13 +27,13 @@ class PgListener(threading.Thread):
     MAX_BACKOFF = 2.0
 
     def __init__(
-        self, url: str, channel: str, on_message: Callable[[str], None], on_reconnect: Callable[[], None]
+        self, url: str, channel: str, on_message: Callable[[str], None], on_connect: Callable[[], None]
     ) -> None:
         super().__init__(name="notification-listener", daemon=True)
         self.url = url
         self.channel = channel
         self.on_message = on_message
-        self.on_reconnect = on_reconnect
+        self.on_connect = on_connect
         self.connected = threading.Event()
         self.connections = 0  # how many times it connected (1 + reconnections)
         self._stopping = threading.Event()
@@ -58,8 +59,7 @@ class PgListener(threading.Thread):
                 with conn.cursor() as cursor:
                     cursor.execute(f"LISTEN {self.channel}")
                 self.connections += 1
-                if self.connections > 1:
-                    self.on_reconnect()
+                self.on_connect()
                 self.connected.set()
                 backoff = 0.1
                 self._listen(conn)

@@ -32,6 +32,7 @@ class EventStream:
         self.status: int | None = None
         self.body = b""
         self.ended = threading.Event()
+        self.heartbeats = 0
         self._opened = threading.Event()
         self._events: queue.Queue[Event] = queue.Queue()
         self._client = httpx.Client(timeout=httpx.Timeout(5, read=None))
@@ -62,7 +63,7 @@ class EventStream:
                             self._events.put(Event(fields.get("event", "message"), fields.get("id"), "\n".join(data)))
                         fields, data = {}, []
                     elif line.startswith(":"):
-                        continue  # a heartbeat comment
+                        self.heartbeats += 1  # a comment: the heartbeat
                     else:
                         name, _, value = line.partition(":")
                         value = value.removeprefix(" ")

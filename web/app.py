@@ -69,7 +69,12 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         ),
     ]
     http_client = httpx.AsyncClient(transport=http_transport, follow_redirects=False)
-    hub = NotificationHub(settings.database_url, settings.max_streams_per_user)
+    hub = NotificationHub(
+        settings.database_url,
+        settings.max_streams_per_user,
+        settings.stream_heartbeat_seconds,
+        settings.stream_check_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

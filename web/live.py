@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import queue
 import signal
 import threading
-from dataclasses import dataclass, field
+import time
 from typing import Any
 
 from db import notifications
@@ -26,9 +27,12 @@ log = logging.getLogger("howsmytrack.notifications")
 
 # What a stream's queue carries besides notification rows.
 CHECK = "check"  # the user's sessions changed: is this stream's token still honoured?
+HEARTBEAT = "heartbeat"  # time for the comment line that keeps proxies from closing the stream
+PERIODIC = "periodic"  # time for the stream's periodic check
 RESYNC = "resync"  # announcements may have been missed: read the inbox from the last id seen
 END = "end"  # the process is stopping
 BATCH = 1000
+TICK = 0.5  # seconds between the dispatcher's timer ticks
 
 
 def uvicorn_is_stopping() -> bool:
@@ -42,23 +46,51 @@ def uvicorn_is_stopping() -> bool:
     return bool(getattr(server, "should_exit", False))
 
 
-@dataclass(eq=False)
 class Subscriber:
-    """One open stream: its user and the queue its response reads, on its event loop."""
+    """One open stream: its user, and the items waiting for it (read on its own event loop).
 
-    user_id: int
-    loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    A list and, while the stream waits, one future: thousands of these stay open per process,
+    and an asyncio.Queue (three deques) would double what each costs."""
+
+    __slots__ = ("_items", "_waiter", "loop", "slot", "user_id")
+    _opened = itertools.count()
+
+    def __init__(self, user_id: int, loop: asyncio.AbstractEventLoop) -> None:
+        self.user_id = user_id
+        self.loop = loop
+        self.slot = next(Subscriber._opened)  # spreads the streams' timers (see NotificationHub._run)
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
 
     def put(self, item: Any) -> None:
+        """From any thread."""
         with contextlib.suppress(RuntimeError):  # its loop has closed: the stream is gone
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+            self.loop.call_soon_threadsafe(self.put_here, item)
+
+    def put_here(self, item: Any) -> None:
+        """On the stream's own loop."""
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = self.loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
 
 
 class NotificationHub:
-    def __init__(self, database_url: str, max_streams_per_user: int) -> None:
+    def __init__(
+        self, database_url: str, max_streams_per_user: int, heartbeat_seconds: float = 15, check_seconds: float = 30
+    ) -> None:
         self.database_url = database_url
         self.max_streams_per_user = max_streams_per_user
+        self.heartbeat_seconds = heartbeat_seconds
+        self.check_seconds = check_seconds
         self._subscribers: dict[int, set[Subscriber]] = {}
         self._lock = threading.Lock()
         self._announcements: queue.Queue[str | None] = queue.Queue()
@@ -124,17 +156,30 @@ class NotificationHub:
             subscriber.put(END)
 
     def _run(self) -> None:
+        """Dispatch announcements; and, one timer for every stream, the heartbeats and periodic
+        checks (a timer per stream would cost each one a handle and a wake-up of its own)."""
         ending = False
+        tick, next_tick = 0, time.monotonic() + TICK
         while True:
             try:
-                message = self._announcements.get(timeout=0.5)
+                message = self._announcements.get(timeout=max(0.0, next_tick - time.monotonic()))
             except queue.Empty:
-                if not ending and uvicorn_is_stopping():
-                    ending = True  # uvicorn waits for open connections to close: close the streams
-                    self._to_everyone(END)
-                continue
+                message = ""
             if message is None:
                 return
+            now = time.monotonic()
+            if now >= next_tick:
+                # Each stream's heartbeat and check come round once per interval, spread over it
+                # in slots, so thousands of streams never all wake at once.
+                tick += 1
+                next_tick = now + TICK
+                self._to_slot(HEARTBEAT, tick, self.heartbeat_seconds)
+                self._to_slot(PERIODIC, tick, self.check_seconds)
+            if not ending and uvicorn_is_stopping():
+                ending = True  # uvicorn waits for open connections to close: close the streams
+                self._to_everyone(END)
+            if not message:
+                continue
             batch = [message]
             while len(batch) < BATCH:
                 try:
@@ -150,6 +195,13 @@ class NotificationHub:
             except Exception:  # a dispatcher that dies would silence every stream
                 log.exception("notification dispatch failed; streams will catch up from the inbox")
                 self._to_everyone(RESYNC)
+
+    def _to_slot(self, item: str, tick: int, interval: float) -> None:
+        slots = max(1, round(interval / TICK))
+        with self._lock:
+            due = [sub for subs in self._subscribers.values() for sub in subs if sub.slot % slots == tick % slots]
+        for subscriber in due:
+            subscriber.put(item)
 
     def _streams_of(self, user_id: int) -> list[Subscriber]:
         with self._lock:

@@ -16,14 +16,14 @@ from db.connection import DATABASE_ERRORS, run_in_db
 from db.errors import NotAuthenticated, ValidationFailed
 from web.bodies import parse_body, parse_query
 from web.event_stream import HEARTBEAT, EventStreamResponse, encode
-from web.live import CHECK, END, RESYNC, NotificationHub, Subscriber
+from web.live import CHECK, END, PERIODIC, RESYNC, NotificationHub, Subscriber
+from web.live import HEARTBEAT as HEARTBEAT_DUE
 from web.routing import RouteDoc, api, json_response
 from web.schemas import Marked, MarkNotificationsRead, NotificationFilter, NotificationPage, StreamQuery
 from web.session import current_claims, settings_of, with_user
 from web.tokens import Claims
 
 RETRY_SECONDS = 1.0
-EXPIRY = "expiry"  # the periodic check on PostgreSQL: has the token expired?
 
 
 def hub_of(request: Request) -> NotificationHub:
@@ -61,17 +61,9 @@ async def stream_notifications(request: Request) -> Response:
     hub = hub_of(request)
     subscriber = hub.open(user.id)
     settings = settings_of(request)
-    stream = _Stream(
-        hub,
-        subscriber,
-        claims,
-        settings.stream_heartbeat_seconds,
-        settings.stream_check_seconds,
-        poll_inbox=settings.database_url.startswith("sqlite"),
-    )
+    stream = _Stream(subscriber, claims, poll_inbox=settings.database_url.startswith("sqlite"))
     return EventStreamResponse(  # type: ignore[return-value]
         stream.chunks(after),
-        on_disconnect=lambda: subscriber.queue.put_nowait(END),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         on_close=lambda: hub.close(subscriber),
     )
@@ -91,30 +83,21 @@ async def _still_honoured(claims: Claims) -> bool:
 
 class _Stream:
     """One open stream: replay what came after the client's last id, then each notification as it
-    is announced, with a heartbeat comment every `heartbeat` seconds.
+    is announced, and a heartbeat comment whenever the hub says one is due.
 
     The token is checked again when the user's sessions change (an announcement) and after the
-    listener reconnects (one may have been missed); its expiry every `check` seconds. On SQLite
-    (`poll_inbox`) the inbox is also read every `check` seconds, for what other processes wrote.
+    listener reconnects (one may have been missed); its expiry at each periodic check. On SQLite
+    (`poll_inbox`) the periodic check also reads the inbox, for what other processes wrote.
     The stream ends with `event: session_ended` once its token is no longer honoured."""
 
-    def __init__(
-        self,
-        hub: NotificationHub,
-        subscriber: Subscriber,
-        claims: Claims,
-        heartbeat: float,
-        check: float,
-        poll_inbox: bool,
-    ) -> None:
-        self.hub = hub
+    __slots__ = ("after", "claims", "high_water", "poll_inbox", "seen", "subscriber")
+
+    def __init__(self, subscriber: Subscriber, claims: Claims, poll_inbox: bool) -> None:
         self.subscriber = subscriber
         self.claims = claims
-        self.heartbeat = heartbeat
-        self.check = check
         self.poll_inbox = poll_inbox
         self.seen: set[int] = set()
-        self.high_water = 0
+        self.after = self.high_water = 0
 
     def _fresh(self, rows: list[dict[str, Any]]) -> list[bytes]:
         chunks = []
@@ -130,11 +113,7 @@ class _Stream:
 
     async def chunks(self, after: int) -> AsyncIterator[bytes]:
         self.after = self.high_water = after
-        loop = asyncio.get_running_loop()
-        queue = self.subscriber.queue
         catch_up = True  # read the inbox from `high_water` before waiting
-        next_beat = loop.time() + self.heartbeat
-        next_check = loop.time() + self.check
         yield encode("ready", {"last_event_id": after})
         while True:
             if catch_up:
@@ -145,25 +124,27 @@ class _Stream:
                     rows = []  # the database is away: try again shortly
                 for chunk in self._fresh(rows):
                     yield chunk
-            wake_at = min(next_beat, next_check, loop.time() + RETRY_SECONDS if catch_up else next_check)
-            try:
-                async with asyncio.timeout_at(wake_at):
-                    item = await queue.get()
-            except TimeoutError:
-                now = loop.time()
-                if now >= next_beat:
-                    next_beat = now + self.heartbeat
-                    yield HEARTBEAT
-                if now < next_check:
+            if catch_up:  # a catch-up that failed is tried again shortly
+                try:
+                    async with asyncio.timeout(RETRY_SECONDS):
+                        item = await self.subscriber.get()
+                except TimeoutError:
                     continue
-                next_check = now + self.check
-                item = CHECK if self.poll_inbox else EXPIRY
-                catch_up = catch_up or self.poll_inbox
+            else:
+                item = await self.subscriber.get()
             if item == END:
                 return
-            if item == EXPIRY and time.time() < self.claims.expires_at:
+            if item == HEARTBEAT_DUE:
+                yield HEARTBEAT
                 continue
-            if item in (CHECK, RESYNC, EXPIRY) and not await _still_honoured(self.claims):
+            if item == PERIODIC:
+                if not self.poll_inbox:
+                    if time.time() < self.claims.expires_at:
+                        continue
+                    item = CHECK
+                else:  # SQLite: other processes' writes reach this one only through the inbox
+                    catch_up, item = True, CHECK
+            if item in (CHECK, RESYNC) and not await _still_honoured(self.claims):
                 yield encode("session_ended", {})
                 return
             if item == RESYNC:

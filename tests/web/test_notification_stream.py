@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -152,6 +152,30 @@ def test_open_streams_are_capped_per_user(db: str, settings: Settings) -> None:
         assert "retry-after" in refused.headers
         with EventStream(base + STREAM, bearer(settings, other)) as allowed:
             assert allowed.status == 200
+
+
+def test_heartbeats_keep_the_stream_alive_and_a_departed_client_frees_its_place(db: str, settings: Settings) -> None:
+    user = make_user()
+    env = server_env(settings.database_url, MAX_STREAMS_PER_USER="1", STREAM_HEARTBEAT_SECONDS="1")
+    with served(env) as base:
+        with EventStream(base + STREAM, bearer(settings, user)) as stream:
+            stream.next("ready")
+            _wait_until(lambda: stream.heartbeats >= 2)
+            assert httpx.get(base + STREAM, headers=bearer(settings, user)).status_code == 429
+        # The client went away: its stream ends at its next heartbeat, and the place is free again.
+        _wait_until(lambda: _opens(base + STREAM, bearer(settings, user)))
+
+
+def _opens(url: str, headers: dict[str, str]) -> bool:
+    with EventStream(url, headers) as stream:
+        return stream.status == 200
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 15
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.1)
 
 
 def test_stopping_the_server_ends_open_streams_promptly(db: str, settings: Settings) -> None:
