@@ -27,7 +27,7 @@ log = logging.getLogger("howsmytrack.notifications")
 
 # What a stream's queue carries besides notification rows.
 CHECK = "check"  # the user's sessions changed: is this stream's token still honoured?
-HEARTBEAT = "heartbeat"  # time for the comment line that keeps proxies from closing the stream
+HEARTBEAT_DUE = "heartbeat"  # time for the comment line that keeps proxies from closing the stream
 PERIODIC = "periodic"  # time for the stream's periodic check
 RESYNC = "resync"  # announcements may have been missed: read the inbox from the last id seen
 END = "end"  # the process is stopping
@@ -173,7 +173,7 @@ class NotificationHub:
                 # in slots, so thousands of streams never all wake at once.
                 tick += 1
                 next_tick = now + TICK
-                self._to_slot(HEARTBEAT, tick, self.heartbeat_seconds)
+                self._to_slot(HEARTBEAT_DUE, tick, self.heartbeat_seconds)
                 self._to_slot(PERIODIC, tick, self.check_seconds)
             if not ending and uvicorn_is_stopping():
                 ending = True  # uvicorn waits for open connections to close: close the streams

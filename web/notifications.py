@@ -16,8 +16,7 @@ from db.connection import DATABASE_ERRORS, run_in_db
 from db.errors import NotAuthenticated, ValidationFailed
 from web.bodies import parse_body, parse_query
 from web.event_stream import HEARTBEAT, EventStreamResponse, encode
-from web.live import CHECK, END, PERIODIC, RESYNC, NotificationHub, Subscriber
-from web.live import HEARTBEAT as HEARTBEAT_DUE
+from web.live import CHECK, END, HEARTBEAT_DUE, PERIODIC, RESYNC, NotificationHub, Subscriber
 from web.routing import RouteDoc, api, json_response
 from web.schemas import Marked, MarkNotificationsRead, NotificationFilter, NotificationPage, StreamQuery
 from web.session import current_claims, settings_of, with_user
