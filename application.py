@@ -99,6 +99,8 @@ class Settings:
     db_idle_in_transaction_timeout_ms: int = 60_000
     # Password hashes (argon2id, 64 MiB each) computed at once per process.
     password_hash_concurrency: int = 2
+    # Hours a group's members have to write their feedback (see db/deadlines.py).
+    group_deadline_hours: int = 72
     # Live notification streams: open at once per user and process; a comment line every
     # `heartbeat` seconds; the token checked again (and, on SQLite, the inbox read) every `check`.
     max_streams_per_user: int = 10
@@ -187,6 +189,9 @@ class Settings:
                 env.get("PASSWORD_HASH_CONCURRENCY", str(defaults.password_hash_concurrency)),
                 "PASSWORD_HASH_CONCURRENCY",
                 1,
+            ),
+            group_deadline_hours=_int(
+                env.get("GROUP_DEADLINE_HOURS", str(defaults.group_deadline_hours)), "GROUP_DEADLINE_HOURS", 1
             ),
             max_streams_per_user=_int(
                 env.get("MAX_STREAMS_PER_USER", str(defaults.max_streams_per_user)), "MAX_STREAMS_PER_USER", 1

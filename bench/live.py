@@ -277,7 +277,7 @@ def job_latency(ports: tuple[int, int], streamed: list[int]) -> dict[str, Any]:
         def job() -> tuple[float, dict[str, int]]:
             with database.connection_context():
                 with job_transaction("assign_groups"):
-                    counts, _ = group_unassigned(notifications.utcnow())
+                    counts, _ = group_unassigned(notifications.utcnow(), 72)
                 return time.time(), counts
 
         committed_at, counts = await asyncio.to_thread(job)

@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import JOIN, IntegrityError, fn
 
-from db import notifications, rate_limits, visibility
+from db import deadlines, notifications, rate_limits, visibility
 from db.connection import database
 from db.errors import Conflict, InvalidToken, NotAuthenticated
 from db.models import PasswordReset, RevokedToken, User, iso, utcnow
@@ -35,7 +35,7 @@ def _by_email(email: str) -> Any:
 USER_QUERY = Statement(f"""
 SELECT u.id, u.email, u.rating, u.send_reminder_emails, u.is_admin, u.created_at, u.token_version,
     {visibility.owed_count("u.id")} AS owed, {visibility.unread_replies("u.id")} AS unread,
-    {notifications.unread_count("u.id")} AS inbox_unread,
+    {notifications.unread_count("u.id")} AS inbox_unread, {deadlines.active_strikes_sql("u.id", ":now")} AS strikes,
     EXISTS (SELECT 1 FROM revoked_token rt WHERE rt.jti = :jti) AS revoked
 FROM "user" u WHERE u.id = :user
 """)
@@ -49,7 +49,7 @@ FROM "user" u WHERE u.id = :user
 
 def user_payload(user_id: int) -> dict[str, Any]:
     """The contract's `user`, notifications included, in one query."""
-    row = USER_QUERY.first(user=user_id, jti="")
+    row = USER_QUERY.first(user=user_id, jti="", now=utcnow())
     if row is None:
         raise NotAuthenticated()
     return _user_from_row(row)
@@ -57,7 +57,7 @@ def user_payload(user_id: int) -> dict[str, Any]:
 
 def current_user_payload(user_id: int, token_version: int, jti: str) -> dict[str, Any]:
     """`user_payload` for the holder of a token, checking the token in the same query (GET /me)."""
-    row = USER_QUERY.first(user=user_id, jti=jti)
+    row = USER_QUERY.first(user=user_id, jti=jti, now=utcnow())
     if row is None or row["revoked"] or row["token_version"] != token_version:
         raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
     return _user_from_row(row)
@@ -79,6 +79,8 @@ def _user_from_row(row: dict[str, Any]) -> dict[str, Any]:
             "total": owed_count + unread,
             "unread_notifications": int(row["inbox_unread"]),
         },
+        # The strikes themselves are read only for the few who have any.
+        "standing": deadlines.standing(row["id"], utcnow()) if row["strikes"] else deadlines.good_standing(),
     }
 
 

@@ -24,6 +24,8 @@ FEEDBACK = [
     "The arrangement drags in the middle; try cutting the second breakdown in half.",
 ]
 
+DEMO_DEADLINE_HOURS = 72
+
 
 def _login(web_url: str) -> str:
     return f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (the client: {web_url}/ ; the API docs: {web_url}/docs)"
@@ -54,7 +56,7 @@ def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
                         feedback_prompt="How is the mix? Does the drop land?",
                         email_when_grouped=True,
                     )
-                group_unassigned(utcnow())
+                group_unassigned(utcnow(), DEMO_DEADLINE_HOURS)
                 mine = FeedbackRequest.select(FeedbackRequest.group).where(
                     (FeedbackRequest.user == demo.id) & (FeedbackRequest.genre == genre)
                 )
@@ -123,7 +125,7 @@ def seed_demo_group(web_url: str = "http://127.0.0.1:8000") -> str:
             waiting.append(request.id)
             if len(waiting) == 4:
                 break
-        groups, _ = plan_groups([c for c in read_candidates() if c.id in waiting])
-        apply_plan(groups, utcnow())
+        groups, _ = plan_groups([c for c in read_candidates(utcnow()) if c.id in waiting])
+        apply_plan(groups, utcnow(), DEMO_DEADLINE_HOURS)
         group_id = FeedbackRequest.select(FeedbackRequest.group).where(FeedbackRequest.id == mine.id).scalar()
     return f"demo group {group_id} ready: {web_url}/groups/{group_id}; " + _login(web_url)

@@ -7,7 +7,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from db import notifications
+from db import deadlines, notifications
 from db.connection import database
 from db.errors import Conflict, NotFound, ValidationFailed
 from db.media import ACCEPTED_FORMS, media_type
@@ -32,7 +32,9 @@ def _checked_media(url: str | None) -> str | None:
 
 def _check_conflicts(user_id: int, url: str | None, exclude_id: int | None = None) -> None:
     """On create (no `exclude_id`): one waiting request per user. On edit: the edited request is
-    the user's one waiting request, so only the track can clash."""
+    the user's one waiting request, so only the track can clash. A track needs good standing."""
+    if url is not None:
+        deadlines.check_may_submit_track(user_id, utcnow())
     pending = FeedbackRequest.unassigned()
     if exclude_id is not None:
         pending = pending.where(FeedbackRequest.id != exclude_id)

@@ -22,11 +22,13 @@ class Candidate:
     genre: str
     created_at: datetime
     rating: float | None
+    struck: bool = False  # has an active strike (db/deadlines.py)
 
     @property
-    def order_key(self) -> tuple[float, datetime, int]:
+    def order_key(self) -> tuple[bool, float, datetime, int]:
+        """Struck members first, so that consecutive slices put them in groups of their own."""
         rating = self.rating if self.rating is not None and not math.isnan(self.rating) else 0.0
-        return (-rating, self.created_at, self.id)
+        return (not self.struck, -rating, self.created_at, self.id)
 
 
 @dataclass
@@ -95,7 +97,8 @@ def plan_groups(candidates: list[Candidate]) -> tuple[list[PlannedGroup], list[s
 
 
 def _place_trackless(groups: list[PlannedGroup], trackless: list[Candidate]) -> None:
-    """Each joins the smallest group of its genre, else the smallest of all (earliest on ties).
+    """Each joins the smallest group of its genre, else the smallest of all (earliest on ties); a
+    struck member the smallest group with struck members, if there is one.
 
     Heaps of (size, position) per genre and overall keep this O(n log n); an entry whose group has
     grown since is refreshed when it reaches the top.
@@ -103,14 +106,19 @@ def _place_trackless(groups: list[PlannedGroup], trackless: list[Candidate]) -> 
     if not groups:
         return
     overall = [(group.size, position) for position, group in enumerate(groups)]
+    with_struck = [(group.size, position) for position, group in enumerate(groups) if _has_struck(group)]
     by_genre: dict[str, list[tuple[int, int]]] = {}
     for position, group in enumerate(groups):
         for genre in group.genres:
             by_genre.setdefault(genre, []).append((group.size, position))
-    for heap in (overall, *by_genre.values()):
+    for heap in (overall, with_struck, *by_genre.values()):
         heapq.heapify(heap)
     for candidate in trackless:
-        heap = by_genre.get(candidate.genre, overall)
+        heap = with_struck if candidate.struck and with_struck else by_genre.get(candidate.genre, overall)
         while heap[0][0] != groups[heap[0][1]].size:
             heapq.heapreplace(heap, (groups[heap[0][1]].size, heap[0][1]))
         groups[heap[0][1]].trackless.append(candidate)
+
+
+def _has_struck(group: PlannedGroup) -> bool:
+    return any(member.struck for member in group.tracked)

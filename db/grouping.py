@@ -14,7 +14,7 @@ import random
 from datetime import datetime
 from typing import Any
 
-from db import notifications
+from db import deadlines, notifications
 from db.bulk import batched, insert_rows, update_from_values
 from db.connection import database, is_postgres
 from db.group_planning import Candidate, PlannedGroup, plan_groups
@@ -26,7 +26,7 @@ BATCH = 2000
 _shuffler = random.SystemRandom()
 
 
-def read_candidates() -> list[Candidate]:
+def read_candidates(now: datetime) -> list[Candidate]:
     rows = (
         FeedbackRequest.select(
             FeedbackRequest.id,
@@ -41,8 +41,9 @@ def read_candidates() -> list[Candidate]:
     )
     if is_postgres():
         rows = rows.for_update(of=FeedbackRequest)
+    struck = deadlines.struck_users(now)
     return [
-        Candidate(id, user_id, bool(tracked), genre or "no_genre", created_at, rating)
+        Candidate(id, user_id, bool(tracked), genre or "no_genre", created_at, rating, struck=user_id in struck)
         for id, user_id, tracked, genre, created_at, rating in tuple_rows(rows)
     ]
 
@@ -58,13 +59,14 @@ def _allocate_group_ids(count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def apply_plan(groups: list[PlannedGroup], now: datetime) -> dict[str, int]:
+def apply_plan(groups: list[PlannedGroup], now: datetime, deadline_hours: int) -> dict[str, int]:
     ids = _allocate_group_ids(len(groups))
+    due = deadlines.due_at(now, deadline_hours)
     group_rows = [
-        (group_id, group.name(group_id), ",".join(sorted(group.genres)), now)
+        (group_id, group.name(group_id), ",".join(sorted(group.genres)), now, due)
         for group_id, group in zip(ids, groups, strict=True)
     ]
-    insert_rows("feedback_group", ("id", "name", "genres", "created_at"), group_rows)
+    insert_rows("feedback_group", ("id", "name", "genres", "created_at", "due_at"), group_rows)
     memberships: list[tuple[int, int]] = []
     responses: list[tuple[int, int, int]] = []
     for group_id, group in zip(ids, groups, strict=True):
@@ -105,11 +107,11 @@ def _insert_outbox(query: Any) -> int:
     return int(EmailOutbox.insert_from(query, columns).as_rowcount().execute())
 
 
-def group_unassigned(now: datetime) -> tuple[dict[str, int], list[str]]:
+def group_unassigned(now: datetime, deadline_hours: int) -> tuple[dict[str, int], list[str]]:
     """Plan and write groups for every waiting request, inside the caller's transaction."""
-    groups, problems = plan_groups(read_candidates())
+    groups, problems = plan_groups(read_candidates(now))
     counts = (
-        apply_plan(groups, now)
+        apply_plan(groups, now, deadline_hours)
         if groups
         else {"groups": 0, "assigned": 0, "responses": 0, "emails_queued": 0, "notified": 0}
     )

@@ -30,7 +30,7 @@ MEMBER_COUNTS = """
      WHERE others.group_id = g.id AND others.user_id <> :user AND others.media_url IS NULL) AS trackless"""
 
 GROUP_PAGE = Statement(f"""
-SELECT g.id, g.name, g.created_at, g.genres, {MEMBER_COUNTS},
+SELECT g.id, g.name, g.created_at, g.due_at, g.genres, {MEMBER_COUNTS},
     (SELECT COUNT(*) FROM feedback_response mine WHERE mine.group_id = g.id AND mine.user_id = :user) AS review_total,
     (SELECT COUNT(*) FROM feedback_response mine
      WHERE mine.group_id = g.id AND mine.user_id = :user AND {visibility.submitted("mine")}) AS review_done,
@@ -51,7 +51,7 @@ GROUP_COUNT = Statement(
 )
 
 GROUP_WITH_MY_REQUEST = Statement(f"""
-SELECT {request_columns_sql("r")}, g.name AS group_name, g.created_at AS group_created_at,
+SELECT {request_columns_sql("r")}, g.name AS group_name, g.created_at AS group_created_at, g.due_at AS group_due_at,
     g.genres AS group_genres, {MEMBER_COUNTS}, {visibility.unlocked(":user", "g.id")} AS unlocked
 FROM feedback_request r JOIN feedback_group g ON r.group_id = g.id
 WHERE r.group_id = :group AND r.user_id = :user
@@ -87,6 +87,7 @@ def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
             "id": group["id"],
             "name": group["name"],
             "created_at": iso(group["created_at"]),
+            "due_at": iso(group["due_at"]),
             "genres": _genres(group["genres"]),
             "size": _size(group),
             "members": int(group["tracked"]),
@@ -119,6 +120,7 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
         "id": group_id,
         "name": row["group_name"],
         "created_at": iso(row["group_created_at"]),
+        "due_at": iso(row["group_due_at"]),
         "genres": _genres(row["group_genres"]),
         "my_request": request_payload(row),
         "size": _size(row),

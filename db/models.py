@@ -82,6 +82,8 @@ class FeedbackGroup(BaseModel):
     # Genre keys, sorted, comma-separated.
     genres = CharField(max_length=200)
     created_at = DateTimeField(default=utcnow)
+    due_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
 
 
 class FeedbackRequest(BaseModel):
@@ -102,6 +104,7 @@ class FeedbackRequest(BaseModel):
     track_fetch_attempts = IntegerField(default=0)
     track_next_fetch_at = DateTimeField(null=True)
     reminder_sent_at = DateTimeField(null=True)
+    last_call_sent_at = DateTimeField(null=True)
 
     @classmethod
     def unassigned(cls) -> ModelSelect[FeedbackRequest]:
@@ -172,6 +175,19 @@ class Notification(BaseModel):
     read_at = DateTimeField(null=True)
 
 
+class Strike(BaseModel):
+    """A member who wrote none (`no_show`) or not all (`partial`) they owed in `group` by its deadline."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    group = ForeignKeyField(FeedbackGroup, on_delete="CASCADE")
+    kind = CharField(max_length=20)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    cleared_at = DateTimeField(null=True)
+    cleared_by_group_id = IntegerField(null=True)
+
+
 ALL_MODELS = [
     User,
     RevokedToken,
@@ -184,4 +200,5 @@ ALL_MODELS = [
     JobRun,
     EmailOutbox,
     Notification,
+    Strike,
 ]

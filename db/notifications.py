@@ -10,6 +10,8 @@ Kinds (an open set: clients ignore kinds they do not know):
 - `reply`: a reply on a thread open to you (group_id, response_id).
 - `reminder`: you still owe feedback in a group (group_id, request_id).
 - `request_withdrawn`: your request was withdrawn (request_id; already read when you did it yourself).
+- `last_call`: a group's deadline is 12 hours away and you still owe feedback there (group_id, request_id).
+- `strike`: you missed a group's deadline (group_id); see your standing in /me.
 
 Announcing: on PostgreSQL a NOTIFY on `CHANNEL`, sent inside the writing transaction (so delivered
 at commit and dropped on rollback) with ids only in its payload; every app process LISTENs
@@ -37,7 +39,9 @@ FEEDBACK_UNLOCKED = "feedback_unlocked"
 REPLY = "reply"
 REMINDER = "reminder"
 REQUEST_WITHDRAWN = "request_withdrawn"
-KINDS = (GROUPED, FEEDBACK_RECEIVED, FEEDBACK_UNLOCKED, REPLY, REMINDER, REQUEST_WITHDRAWN)
+LAST_CALL = "last_call"
+STRIKE = "strike"
+KINDS = (GROUPED, FEEDBACK_RECEIVED, FEEDBACK_UNLOCKED, REPLY, REMINDER, REQUEST_WITHDRAWN, LAST_CALL, STRIKE)
 
 CHANNEL = "howsmytrack_notifications"
 MAX_PAYLOAD = 7900  # PostgreSQL's NOTIFY payload limit is 8,000 bytes

@@ -12,7 +12,7 @@ from typing import Any
 
 from peewee import SQL
 
-from db import notifications, visibility
+from db import deadlines, notifications, visibility
 from db.accounts import CurrentUser
 from db.connection import database, is_postgres
 from db.errors import Conflict, Forbidden, NotFound
@@ -97,7 +97,7 @@ def submit_response(user: CurrentUser, response_id: int, feedback: str, allow_re
         )
         if not updated:
             raise Conflict("already_submitted", "This feedback was already submitted.")
-        _notify_submitted(user.id, response_id)
+        _after_submission(user.id, response_id)
         return _payload(user.id, response_id, as_owner=False)
 
 
@@ -116,11 +116,14 @@ WHERE fr.id = :response
 """)
 
 
-def _notify_submitted(writer_id: int, response_id: int) -> None:
-    """The owner hears of new feedback (a count; which one only once they may read it); the writer,
-    if that was the last they owed in the group, that the feedback on their own track is unlocked."""
+def _after_submission(writer_id: int, response_id: int) -> None:
+    """The owner hears of new feedback (a count; which one only once they may read it). If that was
+    the last the writer owed in the group, on time it clears their oldest strike, and they hear that
+    the feedback on their own track is unlocked."""
     row = AFTER_SUBMISSION.first(writer=writer_id, response=response_id)
     assert row is not None
+    if row["writer_unlocked"]:
+        deadlines.clear_on_completion(writer_id, row["group_id"], utcnow())
     notifications.notify(
         row["owner_id"],
         notifications.FEEDBACK_RECEIVED,

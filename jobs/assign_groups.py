@@ -27,7 +27,7 @@ def assign_groups(settings: Settings) -> JobResult:
     now = utcnow()
     started = time.perf_counter()
     with job_transaction(JOB):
-        counts, problems = group_unassigned(now)
+        counts, problems = group_unassigned(now, settings.group_deadline_hours)
     committed = time.perf_counter()
     delivery = emails.deliver(emails.GROUPED, settings)
     counts |= {

@@ -29,6 +29,7 @@ from mail import Mailer, MailError, Message
 
 GROUPED = GROUPED_EMAIL
 REMINDER = "reminder"
+LAST_CALL = "last_call"
 MAX_ATTEMPTS = 10
 BATCH = 200
 MAX_PER_RUN = 200_000
@@ -41,6 +42,9 @@ def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:
     if kind == GROUPED:
         subject = "You've been grouped! Time to give feedback"
         lead = f"Your request is now in {name}. Listen to the other members' tracks and write your feedback"
+    elif kind == LAST_CALL:
+        subject = "Last call: your group's feedback is due in 12 hours"
+        lead = f"The deadline of {name} is 12 hours away and the others are still waiting for your feedback. Write it"
     else:
         subject = "Reminder: your group is waiting for your feedback"
         lead = f"The other members of {name} are waiting for your feedback. Write it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,7 +70,7 @@ def make_group(
     """A group of `n` members with tracks plus `trackless` without, and the responses they owe."""
     members = users or [make_user() for _ in range(n + trackless)]
     with database.connection_context(), database.atomic():
-        group = FeedbackGroup.create(name="", genres=genre)
+        group = FeedbackGroup.create(name="", genres=genre, due_at=utcnow() + dt.timedelta(hours=72))
         group.name = f"Feedback Group #{group.id} - {label(genre)}"
         group.save()
         fixture = GroupFixture(group, members)

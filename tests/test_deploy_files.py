@@ -73,6 +73,9 @@ def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
         "assign_groups": (2, 30),
         "clean_up": (3, 0),
     }
+    hourly = [line for line in text.splitlines() if line.startswith("45 * * * * root ")]
+    assert len(hourly) == 1 and "runuser -u app -- python -m jobs enforce_deadlines >/proc/1/fd/1" in hourly[0]
+    assert hourly[0].split(" root ", 1)[1].startswith(". /app/.cron-env && ")
     for _, _, user, command in crontab_entries():
         # PID 1's output belongs to root: the line opens it as root and runs the job as app.
         assert user == "root" and "runuser -u app -- python -m jobs" in command
@@ -89,7 +92,13 @@ def test_jobs_cli_lists_runs_and_reports(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "ENVIRONMENT": "development"}
     assert run(sys.executable, "-m", "db", "migrate", env=env).returncode == 0
     listed = run(sys.executable, "-m", "jobs", "--list", env=env)
-    assert listed.stdout.split() == ["calculate_user_ratings", "send_group_reminders", "assign_groups", "clean_up"]
+    assert listed.stdout.split() == [
+        "calculate_user_ratings",
+        "send_group_reminders",
+        "assign_groups",
+        "enforce_deadlines",
+        "clean_up",
+    ]
     job = run(sys.executable, "-m", "jobs", "assign_groups", env=env)
     assert job.returncode == 0
     assert job.stdout.count("\n") == 1 and job.stdout.startswith("assign_groups: ok: 0 request(s) placed in 0 group(s)")

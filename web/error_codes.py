@@ -25,6 +25,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "feedback_locked": (409, "Write all the feedback you owe in this group first."),
     "not_submitted": (409, "This feedback has not been submitted yet."),
     "pending_request_exists": (409, "You already have a request waiting for a group."),
+    "too_many_strikes": (
+        409,
+        "You have 2 active strikes, so you cannot submit a track until 2026-12-24T02:30:00Z (UTC). You can still "
+        "give feedback with a request without a track; writing all of it on time clears a strike.",
+    ),
     "rate_first": (409, "Rate this feedback to open its thread."),
     "replies_closed": (409, "This conversation is closed to further replies."),
     "payload_too_large": (413, "The body may be at most 1000000 bytes."),

@@ -119,7 +119,7 @@ routes = [
             FeedbackRequestCreate,
             response=RequestEnvelope,
             status=201,
-            errors=("pending_request_exists", "duplicate_track", "invalid_media_url"),
+            errors=("pending_request_exists", "duplicate_track", "invalid_media_url", "too_many_strikes"),
             operation_id="create_feedback_request",
             description="Without `media_url` the request is trackless: the caller only gives feedback. One waiting "
             "request per user, and no two waiting requests for the same track.",
@@ -159,7 +159,7 @@ routes = [
             TAG,
             FeedbackRequestUpdate,
             response=RequestEnvelope,
-            errors=("already_grouped", "duplicate_track", "invalid_media_url"),
+            errors=("already_grouped", "duplicate_track", "invalid_media_url", "too_many_strikes"),
             operation_id="update_feedback_request",
             description="Only the fields present change; `media_url: null` makes it trackless.",
         ),

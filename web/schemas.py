@@ -298,6 +298,22 @@ class Notifications(BaseModel):
     unread_notifications: int = Field(description="Unread items in the inbox (`GET /notifications`).")
 
 
+class StrikeOut(BaseModel):
+    group_id: int
+    kind: Literal["no_show", "partial"] = Field(
+        description="`no_show`: none of the feedback owed in that group was written by its deadline; "
+        "`partial`: some but not all."
+    )
+    given_at: datetime
+    expires_at: datetime
+
+
+class Standing(BaseModel):
+    strikes: list[StrikeOut] = Field(description="Active strikes, the soonest to expire first.")
+    may_submit_tracks: bool = Field(description="False with two active strikes (requests without a track stay open).")
+    how_to_clear: str
+
+
 class UserOut(BaseModel):
     id: int
     email: str
@@ -306,6 +322,7 @@ class UserOut(BaseModel):
     is_admin: bool
     created_at: datetime
     notifications: Notifications
+    standing: Standing
 
 
 class UserEnvelope(BaseModel):
@@ -404,12 +421,17 @@ class ResponseEnvelope(BaseModel):
 
 
 SIZE_TEXT = "Everyone in the group, the caller included."
+DUE_TEXT = (
+    "When the members' feedback is due. Past it, a member who owed feedback gets a strike (see the user's "
+    "`standing`). Null only for groups formed before deadlines existed."
+)
 
 
 class GroupSummary(BaseModel):
     id: int
     name: str
     created_at: datetime
+    due_at: datetime | None = Field(description=DUE_TEXT)
     genres: list[GenreKey]
     size: int = Field(description=SIZE_TEXT)
     members: int = Field(description="How many other members have a track.")
@@ -435,6 +457,7 @@ class GroupOut(BaseModel):
     id: int
     name: str
     created_at: datetime
+    due_at: datetime | None = Field(description=DUE_TEXT)
     genres: list[GenreKey]
     my_request: RequestOut
     size: int = Field(description=SIZE_TEXT)

@@ -36,6 +36,7 @@ def test_group_list_summarises_each_group(anon: TestClient, settings: Settings) 
         "id": group.group.id,
         "name": group.group.name,
         "created_at": summary["created_at"],
+        "due_at": summary["due_at"],
         "genres": ["electronic"],
         "size": 4,
         "members": 2,

@@ -596,6 +596,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Due At
+             * @description When the members' feedback is due. Past it, a member who owed feedback gets a strike (see the user's `standing`). Null only for groups formed before deadlines existed.
+             */
+            due_at: string | null;
             /** Genres */
             genres: components["schemas"]["GenreKey"][];
             my_request: components["schemas"]["RequestOut"];
@@ -639,6 +644,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Due At
+             * @description When the members' feedback is due. Past it, a member who owed feedback gets a strike (see the user's `standing`). Null only for groups formed before deadlines existed.
+             */
+            due_at: string | null;
             /** Genres */
             genres: components["schemas"]["GenreKey"][];
             /**
@@ -998,6 +1008,21 @@ export interface components {
              */
             embed_url: string | null;
         };
+        /** Standing */
+        Standing: {
+            /**
+             * Strikes
+             * @description Active strikes, the soonest to expire first.
+             */
+            strikes: components["schemas"]["StrikeOut"][];
+            /**
+             * May Submit Tracks
+             * @description False with two active strikes (requests without a track stay open).
+             */
+            may_submit_tracks: boolean;
+            /** How To Clear */
+            how_to_clear: string;
+        };
         /** Status */
         Status: {
             /**
@@ -1005,6 +1030,27 @@ export interface components {
              * @enum {string}
              */
             status: "accepted" | "ok" | "ready";
+        };
+        /** StrikeOut */
+        StrikeOut: {
+            /** Group Id */
+            group_id: number;
+            /**
+             * Kind
+             * @description `no_show`: none of the feedback owed in that group was written by its deadline; `partial`: some but not all.
+             * @enum {string}
+             */
+            kind: "no_show" | "partial";
+            /**
+             * Given At
+             * Format: date-time
+             */
+            given_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
         };
         /** TokenOut */
         TokenOut: {
@@ -1051,6 +1097,7 @@ export interface components {
              */
             created_at: string;
             notifications: components["schemas"]["Notifications"];
+            standing: components["schemas"]["Standing"];
         };
         /**
          * @description A genre's key (see GET /genres).
@@ -1071,12 +1118,12 @@ export interface components {
          * @description Every machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
+        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
         /**
          * @description What happened. An open set: later versions add kinds, and clients ignore kinds they do not know.
          * @enum {string}
          */
-        NotificationKind: "grouped" | "feedback_received" | "feedback_unlocked" | "reply" | "reminder" | "request_withdrawn";
+        NotificationKind: "grouped" | "feedback_received" | "feedback_unlocked" | "reply" | "reminder" | "request_withdrawn" | "last_call" | "strike";
     };
     responses: never;
     parameters: never;
@@ -2396,7 +2443,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Conflicts with the current state: `duplicate_track`, `pending_request_exists` */
+            /** @description Conflicts with the current state: `duplicate_track`, `pending_request_exists`, `too_many_strikes` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2405,7 +2452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "duplicate_track" | "pending_request_exists";
+                            code?: "duplicate_track" | "pending_request_exists" | "too_many_strikes";
                         };
                     };
                 };
@@ -2711,7 +2758,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Conflicts with the current state: `already_grouped`, `duplicate_track` */
+            /** @description Conflicts with the current state: `already_grouped`, `duplicate_track`, `too_many_strikes` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2720,7 +2767,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "already_grouped" | "duplicate_track";
+                            code?: "already_grouped" | "duplicate_track" | "too_many_strikes";
                         };
                     };
                 };

@@ -41,6 +41,7 @@ group("countdown", () => {
     expect(countdown(new Date("2026-12-02T02:30:00Z"), now)).toBe("in 6 h 30 min");
     expect(countdown(new Date("2026-12-01T20:04:05Z"), now)).toBe("in 4 min 05 s");
     expect(countdown(new Date("2026-12-01T19:59:00Z"), now)).toBe("any moment now");
+    expect(countdown(new Date("2026-12-04T22:00:00Z"), now)).toBe("in 3 days 2 h");
   });
 });
 
@@ -96,6 +97,9 @@ group("notifications", () => {
   it("read sensibly for kinds this client does not know", () => {
     const future = { ...base, kind: "moderation_outcome" } as unknown as Notification;
     expect(describeNotification(future)).toEqual({ text: "Something happened in your account.", href: "/groups/7" });
+  });
+  it("send a strike to the account page", () => {
+    expect(describeNotification({ ...base, kind: "strike" }).href).toBe("/account");
   });
   it("tell their age", () => {
     const now = new Date("2026-12-01T12:00:00Z");

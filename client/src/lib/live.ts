@@ -60,6 +60,10 @@ export function describeNotification(n: Notification): { text: string; href: str
       return { text: "A new reply in one of your conversations.", href: group };
     case "reminder":
       return { text: "Reminder: your group is waiting for your feedback.", href: group };
+    case "last_call":
+      return { text: "Last call: your group's feedback is due in 12 hours.", href: group };
+    case "strike":
+      return { text: "You missed a group's deadline and got a strike. See how to clear it.", href: "/account" };
     case "request_withdrawn":
       return { text: "Your request was withdrawn.", href: "/" };
     default:

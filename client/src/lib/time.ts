@@ -1,10 +1,11 @@
 // Countdowns and dates as a musician reads them.
 
-/** "in 3 h 12 min", "in 4 min 05 s", "any moment now" for the time left until `target`. */
+/** "in 2 days 4 h", "in 3 h 12 min", "in 4 min 05 s", "any moment now" for the time left until `target`. */
 export function countdown(target: Date, now: Date): string {
   const seconds = Math.floor((target.getTime() - now.getTime()) / 1000);
   if (seconds <= 0) return "any moment now";
   const hours = Math.floor(seconds / 3600);
+  if (hours >= 48) return `in ${Math.floor(hours / 24)} days ${hours % 24} h`;
   const minutes = Math.floor((seconds % 3600) / 60);
   const rest = seconds % 60;
   if (hours > 0) return `in ${hours} h ${String(minutes).padStart(2, "0")} min`;

@@ -4,7 +4,8 @@ import { ApiError, api, unwrap } from "../lib/api";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
 import { useSession } from "../lib/session";
-import { Alert, Field, Page } from "../components/ui";
+import { shortDate } from "../lib/time";
+import { Alert, Field, Link, Page } from "../components/ui";
 
 export function Account() {
   const { user, setUser } = useSession();
@@ -44,6 +45,27 @@ export function Account() {
     <Page title="Your account" narrow>
       {notice && <Alert kind="success">{notice}</Alert>}
       {error && <Alert>{describe(error)}</Alert>}
+      <section class="card stack" aria-labelledby="standing-heading">
+        <h2 id="standing-heading">Your standing</h2>
+        {user.standing.strikes.length === 0 ? (
+          <p>No strikes: you have written everything you owed on time.</p>
+        ) : (
+          <>
+            <ul class="strikes">
+              {user.standing.strikes.map((strike) => (
+                <li key={strike.group_id}>
+                  {strike.kind === "no_show" ? "Missed" : "Partly missed"} the deadline of{" "}
+                  <Link href={`/groups/${strike.group_id}`}>group #{strike.group_id}</Link> · expires {shortDate(strike.expires_at)}
+                </li>
+              ))}
+            </ul>
+            {!user.standing.may_submit_tracks && (
+              <Alert kind="info">With two strikes you can't submit a track for now, but you can still join a group to give feedback.</Alert>
+            )}
+            <p class="hint">{user.standing.how_to_clear}</p>
+          </>
+        )}
+      </section>
       <form class="card stack" onSubmit={saveEmail} aria-labelledby="email-heading">
         <h2 id="email-heading">Email</h2>
         <Field id="account-email" label="Email" type="email" autoComplete="email" required value={email} error={error?.fields["email"]} onInput={(e) => setEmail(e.currentTarget.value)} />

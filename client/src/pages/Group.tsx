@@ -9,6 +9,7 @@ import { useNotifications } from "../lib/live";
 import { useSession } from "../lib/session";
 import { Player } from "../components/Player";
 import { Thread } from "../components/Thread";
+import { Countdown } from "../components/Countdown";
 import { Alert, Loading, Page } from "../components/ui";
 
 function Editor(props: { response: Response; onSent: () => void }) {
@@ -50,6 +51,19 @@ function Editor(props: { response: Response; onSent: () => void }) {
       </label>
       <button class="primary">Send feedback</button>
     </form>
+  );
+}
+
+function Deadline(props: { due: string; owed: number }) {
+  const past = new Date(props.due).getTime() <= Date.now();
+  if (past) return <p class="deadline">The deadline for this group has passed.</p>;
+  return (
+    <p class="deadline">
+      <strong>
+        <Countdown label="Feedback due" to={props.due} />
+      </strong>
+      {props.owed > 0 && " · members who miss it get a strike"}
+    </p>
   );
 }
 
@@ -118,6 +132,7 @@ export function Group(props: { id: number }) {
       <p class="muted">
         {group.size} members · {group.members} with a track{group.trackless_members ? ` · ${group.trackless_members} giving feedback only` : ""}
       </p>
+      {group.due_at && <Deadline due={group.due_at} owed={owed} />}
       <section aria-labelledby="review-heading">
         <h2 id="review-heading">Tracks to review {owed ? `(${owed} left)` : "(all done)"}</h2>
         {group.to_review.length === 0 && <p class="empty">No other tracks in this group.</p>}

@@ -4,8 +4,9 @@ import { useNotifications } from "../lib/live";
 import { ApiError, api, unwrap, type FeedbackRequest, type GroupSummary, type Schemas } from "../lib/api";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
-import { countdown, shortDate } from "../lib/time";
+import { shortDate } from "../lib/time";
 import { useSession } from "../lib/session";
+import { Countdown } from "../components/Countdown";
 import { Alert, Link, Loading, Page } from "../components/ui";
 
 const SERVICES: Record<Schemas["MediaType"], string> = {
@@ -14,19 +15,6 @@ const SERVICES: Record<Schemas["MediaType"], string> = {
   dropbox: "Dropbox",
   onedrive: "OneDrive",
 };
-
-function Countdown(props: { to: string }) {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), 1000);
-    return () => clearInterval(timer);
-  }, []);
-  return (
-    <span>
-      Next grouping <time dateTime={props.to}>{countdown(new Date(props.to), now)}</time>
-    </span>
-  );
-}
 
 function RequestForm(props: { onSaved: () => void }) {
   const [genres, setGenres] = useState<Schemas["Genre"][]>([]);
@@ -143,7 +131,7 @@ function Waiting(props: { request: FeedbackRequest; onChange: () => void }) {
       <h2 id="waiting-heading">{props.request.media_url ? "Your track is waiting for a group" : "You're joining the next group"}</h2>
       {props.request.next_grouping_at && (
         <p class="countdown">
-          <Countdown to={props.request.next_grouping_at} />
+          <Countdown label="Next grouping" to={props.request.next_grouping_at} />
         </p>
       )}
       {props.request.media_url && <p class="muted break">{props.request.track?.title ?? props.request.media_url}</p>}
@@ -181,6 +169,11 @@ function GroupList(props: { groups: GroupSummary[] }) {
           </p>
           <p class="badges">
             {group.owed > 0 && <span class="badge warn">{group.owed} to write</span>}
+            {group.owed > 0 && group.due_at && (
+              <span class="muted">
+                <Countdown label="Due" to={group.due_at} />
+              </span>
+            )}
             {group.unlocked && group.received_count > 0 && <span class="badge good">{group.received_count} feedback for you</span>}
             {group.unread_replies > 0 && <span class="badge info">{group.unread_replies} unread {group.unread_replies === 1 ? "reply" : "replies"}</span>}
             {group.owed === 0 && !group.unread_replies && <span class="badge">All done</span>}
