@@ -6,6 +6,8 @@
   that group, one who submitted some but not all a `partial` one. A strike is active for 30 days,
   or until cleared: writing everything one owes in a later group before its deadline clears the
   oldest active strike.
+- At the deadline, each track that got fewer reviews than its group promised, whose owner wrote
+  their share, enters the needs-feedback pool for 14 days (db/recommendations.py).
 - With two active strikes a user may not submit a request with a track (trackless ones, to give
   feedback and clear a strike, stay open), and the grouping job groups struck members together.
 """
@@ -22,6 +24,7 @@ from db.models import iso
 from db.sql import Statement
 
 STRIKE_DAYS = 30
+POOL_DAYS = dt.timedelta(days=14)
 LAST_CALL_BEFORE = dt.timedelta(hours=12)
 STRIKES_BLOCKING = 2
 NO_SHOW, PARTIAL = "no_show", "partial"
@@ -108,6 +111,11 @@ def clear_on_completion(user_id: int, group_id: int, now: dt.datetime) -> bool:
     """The writer owes nothing more in `group_id`: on time, that clears their oldest active strike."""
     if _ON_TIME.first(group=group_id, now=now) is None:
         return False
+    return clear_oldest(user_id, group_id, now)
+
+
+def clear_oldest(user_id: int, group_id: int, now: dt.datetime) -> bool:
+    """Clear the user's oldest active strike (not one from `group_id`, the group their work was in)."""
     return _CLEAR_OLDEST.execute(user=user_id, group=group_id, now=now) > 0
 
 
@@ -135,11 +143,12 @@ STRIKE_NOTIFICATIONS = notifications.NotifyFrom(
 
 
 def close_due_groups(now: dt.datetime) -> dict[str, int]:
-    """Record the strikes of every group past its deadline, notify the struck, and close the groups
-    (inside the caller's transaction; each group is dealt with once)."""
+    """Record the strikes of every group past its deadline, notify the struck, put each track that got
+    fewer reviews than promised (whose owner wrote their share) in the needs-feedback pool, and close
+    the groups (inside the caller's transaction; each group is dealt with once)."""
     due = Statement(_DUE_GROUPS + (" FOR UPDATE OF g SKIP LOCKED" if is_postgres() else ""))
     group_ids = [row["id"] for row in due.rows(now=now)]
-    counts = {"groups_closed": len(group_ids), NO_SHOW: 0, PARTIAL: 0}
+    counts = {"groups_closed": len(group_ids), NO_SHOW: 0, PARTIAL: 0, "pool_entered": 0}
     for start in range(0, len(group_ids), 2000):
         chunk = ", ".join(str(int(i)) for i in group_ids[start : start + 2000])
         cursor = database.execute_sql(
@@ -157,5 +166,16 @@ def close_due_groups(now: dt.datetime) -> dict[str, int]:
         for _, kind in struck:
             counts[kind] += 1
         STRIKE_NOTIFICATIONS.run(ids=[row[0] for row in struck], kind=notifications.STRIKE, now=now)
+        counts["pool_entered"] += database.execute_sql(
+            f"""INSERT INTO needs_feedback (request_id, owner_id, group_id, genre, missing, entered_at, expires_at)
+            SELECT r.id, r.user_id, r.group_id, r.genre, COUNT(*) - COUNT(fr.submitted_at), {database.param},
+                {database.param}
+            FROM feedback_request r JOIN feedback_response fr ON fr.request_id = r.id AND NOT fr.extra
+            WHERE r.group_id IN ({chunk}) AND r.media_url IS NOT NULL
+                AND {visibility.unlocked("r.user_id", "r.group_id")}
+            GROUP BY r.id, r.user_id, r.group_id, r.genre HAVING COUNT(fr.submitted_at) < COUNT(*)
+            ON CONFLICT (request_id) DO NOTHING""",
+            (now, now + POOL_DAYS),
+        ).rowcount
         database.execute_sql(f"UPDATE feedback_group SET closed_at = {database.param} WHERE id IN ({chunk})", (now,))
     return counts

@@ -123,6 +123,8 @@ class FeedbackResponse(BaseModel):
     allow_replies = BooleanField(default=False)
     rating = SmallIntegerField(null=True)
     rated_at = DateTimeField(null=True)
+    # Written on a recommended track from outside its group (db/recommendations.py).
+    extra = BooleanField(default=False)
 
 
 class Reply(BaseModel):
@@ -188,6 +190,30 @@ class Strike(BaseModel):
     cleared_by_group_id = IntegerField(null=True)
 
 
+class NeedsFeedback(BaseModel):
+    """A track that got fewer reviews than its group promised, for 14 days after the deadline."""
+
+    request = ForeignKeyField(FeedbackRequest, primary_key=True, on_delete="CASCADE")
+    owner = ForeignKeyField(User, on_delete="CASCADE")
+    group_id = IntegerField()
+    genre = CharField(max_length=30)
+    missing = IntegerField()
+    entered_at = DateTimeField()
+    expires_at = DateTimeField()
+
+
+class Recommendation(BaseModel):
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    day = CharField(max_length=10)
+    rank = IntegerField()
+    request = ForeignKeyField(FeedbackRequest, on_delete="CASCADE")
+    score = FloatField()
+
+    class Meta:
+        primary_key = False
+        indexes = ((("user", "day", "rank"), True),)
+
+
 ALL_MODELS = [
     User,
     RevokedToken,
@@ -201,4 +227,6 @@ ALL_MODELS = [
     EmailOutbox,
     Notification,
     Strike,
+    NeedsFeedback,
+    Recommendation,
 ]

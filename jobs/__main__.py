@@ -5,12 +5,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from jobs import assign_groups, calculate_user_ratings, clean_up, enforce_deadlines, history, send_group_reminders
+from jobs import (
+    assign_groups,
+    calculate_user_ratings,
+    clean_up,
+    enforce_deadlines,
+    history,
+    recommend_tracks,
+    send_group_reminders,
+)
 
 JOBS: dict[str, Callable[[list[str] | None], int]] = {
     "calculate_user_ratings": calculate_user_ratings.main,
     "send_group_reminders": send_group_reminders.main,
     "assign_groups": assign_groups.main,
+    "recommend_tracks": recommend_tracks.main,
     "enforce_deadlines": enforce_deadlines.main,
     "clean_up": clean_up.main,
 }

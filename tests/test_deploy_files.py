@@ -71,6 +71,7 @@ def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
         "calculate_user_ratings": (2, 0),
         "send_group_reminders": (2, 15),
         "assign_groups": (2, 30),
+        "recommend_tracks": (2, 45),
         "clean_up": (3, 0),
     }
     hourly = [line for line in text.splitlines() if line.startswith("45 * * * * root ")]
@@ -96,6 +97,7 @@ def test_jobs_cli_lists_runs_and_reports(tmp_path: Path) -> None:
         "calculate_user_ratings",
         "send_group_reminders",
         "assign_groups",
+        "recommend_tracks",
         "enforce_deadlines",
         "clean_up",
     ]

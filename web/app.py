@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from application import Settings
 from db.connection import init_database
-from web import auth, client, feedback_requests, groups, me, notifications, ops, responses
+from web import auth, client, feedback_requests, groups, me, notifications, ops, recommendations, responses
 from web.errors import EXCEPTION_HANDLERS
 from web.live import NotificationHub
 from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
@@ -32,6 +32,7 @@ def all_routes(docs: bool = True) -> list[BaseRoute]:
         *groups.routes,
         *responses.routes,
         *notifications.routes,
+        *recommendations.routes,
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date as dt_date
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -281,6 +282,30 @@ class MarkNotificationsRead(Body):
         return self
 
 
+def _iso_day(value: str) -> str:
+    dt_date.fromisoformat(value)  # a real day, or ValueError (422)
+    return value
+
+
+IsoDay = Annotated[
+    str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}), AfterValidator(_iso_day)
+]
+
+
+class RecommendationQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: IsoDay | None = Field(
+        default=None, description="A UTC day, `YYYY-MM-DD`; today when absent. Not a future day."
+    )
+
+
+class ExtraFeedback(Body):
+    feedback: Annotated[
+        str, Field(min_length=1, max_length=MAX_FEEDBACK, pattern=NOT_BLANK), AfterValidator(_not_blank)
+    ]
+    allow_replies: bool
+
+
 class StreamQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     last_event_id: int | None = Field(
@@ -492,6 +517,23 @@ class ReplyThread(BaseModel):
 
 class Marked(BaseModel):
     marked: int
+
+
+class RecommendationOut(BaseModel):
+    rank: int = Field(description="1 is the best fit of the day.")
+    request: ReviewedRequest
+    missing: int = Field(description="Reviews the track still misses (0 once it has them all).")
+    needed_until: datetime | None = Field(description="When the track leaves the pool; null once it has.")
+    my_feedback: str | None = Field(description="What the caller wrote on it, once they have.")
+
+
+class RecommendationDay(BaseModel):
+    date: dt_date
+    items: list[RecommendationOut]
+
+
+class ExtraFeedbackOut(BaseModel):
+    response_id: int
 
 
 class NotificationOut(BaseModel):

@@ -38,6 +38,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "createReply": {"text": "Thanks!"},
     "markRepliesRead": {"reply_ids": [1]},
     "markNotificationsRead": {"all": True},
+    "writeExtraFeedback": {"feedback": "Lovely low end.", "allow_replies": True},
 }
 
 

@@ -48,6 +48,8 @@ def test_openapi_document_is_valid_and_describes_every_route(anon: TestClient) -
         ("/api/v1/notifications", "get"),
         ("/api/v1/notifications/read", "post"),
         ("/api/v1/notifications/stream", "get"),
+        ("/api/v1/me/recommendations", "get"),
+        ("/api/v1/feedback-requests/{request_id}/extra-feedback", "post"),
         ("/healthz", "get"),
         ("/readyz", "get"),
     }

@@ -504,6 +504,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tracks that need your feedback, for a day
+         * @description The up to five tracks the nightly `recommend_tracks` job chose for the caller on `date` (UTC; default today): tracks that got fewer reviews than their group promised, never the caller's own, one they reviewed or one of their groups'. A day without a run gives `items: []`; a future day `422`.
+         */
+        get: operations["myRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback-requests/{request_id}/extra-feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write extra feedback on a recommended track
+         * @description Once per track, on a track recommended to the caller while it still needs feedback. The owner reads it at once with the feedback they received, can rate it and reply; it counts toward the writer's rating, and can clear the writer's oldest strike. A track never recommended to the caller is `404`.
+         */
+        post: operations["writeExtraFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -535,6 +575,18 @@ export interface components {
         /** ErrorOut */
         ErrorOut: {
             error: components["schemas"]["ErrorDetail"];
+        };
+        /** ExtraFeedback */
+        ExtraFeedback: {
+            /** Feedback */
+            feedback: string;
+            /** Allow Replies */
+            allow_replies: boolean;
+        };
+        /** ExtraFeedbackOut */
+        ExtraFeedbackOut: {
+            /** Response Id */
+            response_id: number;
         };
         /** FeedbackRequestCreate */
         FeedbackRequestCreate: {
@@ -823,6 +875,40 @@ export interface components {
         RatingSubmit: {
             /** Rating */
             rating: number;
+        };
+        /** RecommendationDay */
+        RecommendationDay: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Items */
+            items: components["schemas"]["RecommendationOut"][];
+        };
+        /** RecommendationOut */
+        RecommendationOut: {
+            /**
+             * Rank
+             * @description 1 is the best fit of the day.
+             */
+            rank: number;
+            request: components["schemas"]["ReviewedRequest"];
+            /**
+             * Missing
+             * @description Reviews the track still misses (0 once it has them all).
+             */
+            missing: number;
+            /**
+             * Needed Until
+             * @description When the track leaves the pool; null once it has.
+             */
+            needed_until: string | null;
+            /**
+             * My Feedback
+             * @description What the caller wrote on it, once they have.
+             */
+            my_feedback: string | null;
         };
         /**
          * Registration
@@ -1118,7 +1204,7 @@ export interface components {
          * @description Every machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
+        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
         /**
          * @description What happened. An open set: later versions add kinds, and clients ignore kinds they do not know.
          * @enum {string}
@@ -3911,6 +3997,228 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "too_many_streams";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    myRecommendations: {
+        parameters: {
+            query?: {
+                /** @description A UTC day, `YYYY-MM-DD`; today when absent. Not a future day. */
+                date?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationDay"];
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    writeExtraFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtraFeedback"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtraFeedbackOut"];
+                };
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested";
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Conflicts with the current state: `already_submitted`, `no_longer_needed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "already_submitted" | "no_longer_needed";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
                         };
                     };
                 };
