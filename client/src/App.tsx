@@ -7,6 +7,7 @@ import { Account } from "./pages/Account";
 import { ForgotPassword, ResetPassword, SignIn, SignUp } from "./pages/auth";
 import { Group } from "./pages/Group";
 import { Home } from "./pages/Home";
+import { NeedYou } from "./pages/NeedYou";
 import { NotificationsButton } from "./components/Notifications";
 import { Link, Loading, Page } from "./components/ui";
 
@@ -37,6 +38,9 @@ function Header(props: { route: Route }) {
                 {total}
               </span>
             )}
+          </Link>
+          <Link href="/need-you" aria-current={props.route.page === "need-you" ? "page" : undefined}>
+            Need you
           </Link>
           <NotificationsButton />
           <Link href="/account" aria-current={props.route.page === "account" ? "page" : undefined}>
@@ -77,6 +81,8 @@ function Current(props: { route: Route }) {
       return <Group id={route.id} />;
     case "account":
       return <Account />;
+    case "need-you":
+      return <NeedYou />;
     default:
       return (
         <Page title="Page not found">

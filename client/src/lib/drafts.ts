@@ -1,21 +1,23 @@
-// Feedback drafts survive a reload: kept in localStorage per response, cleared once sent.
+// Feedback drafts survive a reload: kept in localStorage per response (or per track, for extra
+// feedback), cleared once sent.
 export interface DraftStore {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
 }
 
-const key = (responseId: number) => `hmt:draft:${responseId}`;
+type DraftId = number | string;
+const key = (id: DraftId) => `hmt:draft:${id}`;
 
-export function loadDraft(store: DraftStore, responseId: number): string {
+export function loadDraft(store: DraftStore, responseId: DraftId): string {
   return store.getItem(key(responseId)) ?? "";
 }
 
-export function saveDraft(store: DraftStore, responseId: number, text: string): void {
+export function saveDraft(store: DraftStore, responseId: DraftId, text: string): void {
   if (text.trim()) store.setItem(key(responseId), text);
   else store.removeItem(key(responseId));
 }
 
-export function clearDraft(store: DraftStore, responseId: number): void {
+export function clearDraft(store: DraftStore, responseId: DraftId): void {
   store.removeItem(key(responseId));
 }

@@ -26,6 +26,7 @@ group("router", () => {
     expect(match("/reset-password", "?token=abc")).toEqual({ page: "reset-password", token: "abc" });
     expect(match("/groups/abc", "")).toEqual({ page: "not-found" });
     expect(match("/", "")).toEqual({ page: "home" });
+    expect(match("/need-you", "")).toEqual({ page: "need-you" });
   });
   it("returns after sign-in only to paths of this site", () => {
     expect(safeNext("/groups/3")).toBe("/groups/3");

@@ -9,6 +9,7 @@ export type Route =
   | { page: "reset-password"; token: string }
   | { page: "group"; id: number }
   | { page: "account" }
+  | { page: "need-you" }
   | { page: "not-found" };
 
 export function match(pathname: string, search: string): Route {
@@ -19,6 +20,7 @@ export function match(pathname: string, search: string): Route {
   if (pathname === "/forgot-password") return { page: "forgot-password" };
   if (pathname === "/reset-password") return { page: "reset-password", token: params.get("token") ?? "" };
   if (pathname === "/account") return { page: "account" };
+  if (pathname === "/need-you") return { page: "need-you" };
   const group = /^\/groups\/(\d{1,10})$/.exec(pathname);
   if (group?.[1]) return { page: "group", id: Number(group[1]) };
   return { page: "not-found" };

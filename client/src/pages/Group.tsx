@@ -2,7 +2,6 @@
 // caller's own track, locked until they have written theirs; rating and replies once unlocked.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, unwrap, type Group as GroupData, type Response } from "../lib/api";
-import { clearDraft, loadDraft, saveDraft } from "../lib/drafts";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
 import { useNotifications } from "../lib/live";
@@ -10,49 +9,8 @@ import { useSession } from "../lib/session";
 import { Player } from "../components/Player";
 import { Thread } from "../components/Thread";
 import { Countdown } from "../components/Countdown";
+import { FeedbackEditor } from "../components/FeedbackEditor";
 import { Alert, Loading, Page } from "../components/ui";
-
-function Editor(props: { response: Response; onSent: () => void }) {
-  const id = props.response.id;
-  const [text, setText] = useState(() => loadDraft(localStorage, id));
-  const [allowReplies, setAllowReplies] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
-  const send = async (event: Event) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      await unwrap(api.PUT("/api/v1/responses/{response_id}", { params: { path: { response_id: id } }, body: { feedback: text, allow_replies: allowReplies } }));
-      clearDraft(localStorage, id);
-      props.onSent();
-    } catch (caught) {
-      setError(asApiError(caught));
-    }
-  };
-  return (
-    <form class="stack" onSubmit={send}>
-      {error && <Alert>{describe(error)}</Alert>}
-      <div class="field">
-        <label for={`feedback-${id}`}>Your feedback</label>
-        <textarea
-          id={`feedback-${id}`}
-          required
-          rows={6}
-          maxLength={10000}
-          value={text}
-          onInput={(e) => {
-            setText(e.currentTarget.value);
-            saveDraft(localStorage, id, e.currentTarget.value);
-          }}
-        />
-        <p class="hint">Drafts are kept on this device until you send them.</p>
-      </div>
-      <label class="check">
-        <input type="checkbox" checked={allowReplies} onChange={(e) => setAllowReplies(e.currentTarget.checked)} /> Let the artist reply
-      </label>
-      <button class="primary">Send feedback</button>
-    </form>
-  );
-}
 
 function Deadline(props: { due: string; owed: number }) {
   const past = new Date(props.due).getTime() <= Date.now();
@@ -153,7 +111,13 @@ export function Group(props: { id: number }) {
                 {(item.replies > 0 || item.allow_further_replies) && <Thread responseId={item.id} unread={item.unread_replies} onChange={load} />}
               </>
             ) : (
-              <Editor response={item} onSent={load} />
+              <FeedbackEditor
+                draft={item.id}
+                send={(feedback, allowReplies) =>
+                  unwrap(api.PUT("/api/v1/responses/{response_id}", { params: { path: { response_id: item.id } }, body: { feedback, allow_replies: allowReplies } })).then(() => {})
+                }
+                onSent={load}
+              />
             )}
           </article>
         ))}
