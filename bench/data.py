@@ -76,3 +76,15 @@ def seed_pending_requests(db: Any, trackless_share: float = 0.1) -> None:
         (trackless_share,),
     )
     db.execute_sql("ANALYZE")
+
+
+def pass_the_deadline(db: Any, written_share: float = 0.6) -> None:
+    """The groups just formed: a share of their feedback written, then their deadline passed (so
+    enforce_deadlines has strikes to give and a pool to fill, and recommend_tracks tracks to rank)."""
+    db.execute_sql(
+        "UPDATE feedback_response SET feedback = 'Nice', submitted_at = now() "
+        "WHERE submitted_at IS NULL AND random() < %s",
+        (written_share,),
+    )
+    db.execute_sql("UPDATE feedback_group SET due_at = now() - interval '1 hour' WHERE due_at IS NOT NULL")
+    db.execute_sql("ANALYZE")

@@ -60,7 +60,10 @@ def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
         data.seed_pending_requests(db)
     print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
     results = []
-    for job in ("calculate_user_ratings", "assign_groups"):
+    for job in ("calculate_user_ratings", "assign_groups", "enforce_deadlines", "recommend_tracks"):
+        if job == "enforce_deadlines":
+            with db.connection_context():
+                data.pass_the_deadline(db)
         result = run_job(job, url)
         print(f"  {job}: {result['summary']}", flush=True)
         results.append({"job": job, "users": users, **{k: v for k, v in result.items() if k != "summary"}})

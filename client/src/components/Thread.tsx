@@ -22,7 +22,8 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
     setReplies(thread.replies);
     setOpen(thread.allow_further_replies);
     const unread = thread.replies.filter((reply) => reply.author === "them" && !reply.read_at).map((reply) => reply.id);
-    if (unread.length) {
+    // Shown means read, but not in a tab nobody is looking at (a live update reloads it there too).
+    if (unread.length && document.visibilityState === "visible") {
       await unwrap(api.POST("/api/v1/replies/read", { body: { reply_ids: unread } }));
       await reload();
       props.onChange();
@@ -36,6 +37,14 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
       load().catch((caught: unknown) => setError(asApiError(caught)));
     }
   });
+  useEffect(() => {
+    // Replies that arrived while the tab was hidden are marked read once it is looked at.
+    const onVisible = () => {
+      if (document.visibilityState === "visible") load().catch((caught: unknown) => setError(asApiError(caught)));
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [id]);
 
   const send = async (event: Event) => {
     event.preventDefault();
