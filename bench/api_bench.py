@@ -97,33 +97,39 @@ def targets(url: str, users: int, folder: Path) -> dict[str, Path]:
     return files
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
+def start_server(
+    url: str, port: int, app: str = "bench.app:app", workers: int = WORKERS, **env: str
+) -> subprocess.Popen[bytes]:
+    """uvicorn serving `app` with `workers` on loopback, in its own process group; returns once ready."""
+    environment = {
         **os.environ,
         "DATABASE_URL": url,
         "ENVIRONMENT": "development",
         "SECRET_KEY": SECRET,
         "LOG_LEVEL": "WARNING",
         "DB_POOL_SIZE": "20",
+        **env,
     }
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "bench.app:app",
+            app,
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--no-access-log",
             "--log-level",
             "warning",
+            "--timeout-graceful-shutdown",
+            "5",
         ],
         cwd=ROOT,
-        env=env,
+        env=environment,
         start_new_session=True,
     )
     deadline = time.monotonic() + 60

@@ -23,7 +23,6 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,7 +35,7 @@ import httpx
 
 from application import Settings
 from bench import data
-from bench.api_bench import SECRET, run_wrk
+from bench.api_bench import SECRET, run_wrk, start_server
 from db import notifications
 from db.connection import database, init_database
 from db.grouping import group_unassigned
@@ -52,40 +51,8 @@ SETTINGS = Settings(secret_key=SECRET)
 
 
 def start(url: str, port: int, **env: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "application:app",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--timeout-graceful-shutdown",
-            "5",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": SECRET,
-            "LOG_LEVEL": "WARNING",
-            "DB_POOL_SIZE": "20",
-            **env,
-        },
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start")
+    """One server process (a worker) of the service itself."""
+    return start_server(url, port, app="application:app", workers=1, **env)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

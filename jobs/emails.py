@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,19 @@ MAX_ATTEMPTS = 10
 BATCH = 200
 MAX_PER_RUN = 200_000
 CLAIM_LEASE = dt.timedelta(minutes=30)
+
+
+def queue_reminder_emails(request_ids: Sequence[int], kind: str, now: dt.datetime) -> int:
+    """Queue a `kind` email for each of these requests whose owner asked for email and reminders."""
+    rows = (
+        FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, kind, now)
+        .join(User, on=(FeedbackRequest.user == User.id))
+        .where(
+            FeedbackRequest.id.in_(list(request_ids)) & FeedbackRequest.email_when_grouped & User.send_reminder_emails
+        )
+    )
+    columns = [EmailOutbox.user, EmailOutbox.request, EmailOutbox.kind, EmailOutbox.created_at]
+    return int(EmailOutbox.insert_from(rows, columns).as_rowcount().execute())
 
 
 def render(kind: str, row: dict[str, Any], settings: Settings) -> Message:

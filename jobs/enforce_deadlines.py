@@ -16,7 +16,7 @@ import datetime as dt
 
 from application import Settings
 from db import deadlines, notifications
-from db.models import EmailOutbox, FeedbackRequest, User, utcnow
+from db.models import FeedbackRequest, utcnow
 from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
 
@@ -31,13 +31,7 @@ def enforce_deadlines(settings: Settings, now: dt.datetime | None = None) -> Job
         for start in range(0, len(due), 2000):
             chunk = due[start : start + 2000]
             last_calls += deadlines.LAST_CALL_NOTIFICATIONS.run(ids=chunk, kind=notifications.LAST_CALL, now=now)
-            rows = (
-                FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, emails.LAST_CALL, now)
-                .join(User, on=(FeedbackRequest.user == User.id))
-                .where(FeedbackRequest.id.in_(chunk) & FeedbackRequest.email_when_grouped & User.send_reminder_emails)
-            )
-            columns = [EmailOutbox.user, EmailOutbox.request, EmailOutbox.kind, EmailOutbox.created_at]
-            queued += int(EmailOutbox.insert_from(rows, columns).as_rowcount().execute())
+            queued += emails.queue_reminder_emails(chunk, emails.LAST_CALL, now)
             FeedbackRequest.update(last_call_sent_at=now).where(FeedbackRequest.id.in_(chunk)).execute()
         counts = {"last_calls": last_calls, "emails_queued": queued, **deadlines.close_due_groups(now)}
     delivery = emails.deliver(emails.LAST_CALL, settings)

@@ -18,7 +18,7 @@ from peewee import SQL
 
 from application import Settings
 from db import notifications, visibility
-from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
+from db.models import FeedbackGroup, FeedbackRequest, utcnow
 from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
 
@@ -49,13 +49,7 @@ def send_group_reminders(settings: Settings, now: dt.datetime | None = None) -> 
         for start in range(0, len(due_ids), 2000):
             chunk = due_ids[start : start + 2000]
             notified += REMINDER_NOTIFICATIONS.run(ids=chunk, kind=notifications.REMINDER, now=now)
-            rows = (
-                FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, emails.REMINDER, now)
-                .join(User, on=(FeedbackRequest.user == User.id))
-                .where(FeedbackRequest.id.in_(chunk) & FeedbackRequest.email_when_grouped & User.send_reminder_emails)
-            )
-            columns = [EmailOutbox.user, EmailOutbox.request, EmailOutbox.kind, EmailOutbox.created_at]
-            queued += int(EmailOutbox.insert_from(rows, columns).as_rowcount().execute())
+            queued += emails.queue_reminder_emails(chunk, emails.REMINDER, now)
             FeedbackRequest.update(reminder_sent_at=now).where(FeedbackRequest.id.in_(chunk)).execute()
     delivery = emails.deliver(emails.REMINDER, settings)
     counts = {

@@ -23,7 +23,7 @@ from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from tests.builders import bearer, make_group, make_request, make_user, submit
 from tests.pg import free_port
-from tests.serving import ROOT, served
+from tests.serving import ROOT, served, wait_until_up
 from tests.sse import EventStream
 
 STREAM = "/api/v1/notifications/stream"
@@ -189,7 +189,7 @@ def test_stopping_the_server_ends_open_streams_promptly(db: str, settings: Setti
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_up(base)
+        wait_until_up(base, process)
         with EventStream(base + STREAM, bearer(settings, user)) as stream:
             stream.next("ready")
             process.send_signal(signal.SIGTERM)
@@ -201,17 +201,6 @@ def test_stopping_the_server_ends_open_streams_promptly(db: str, settings: Setti
     finally:
         if process.poll() is None:
             process.kill()
-
-
-def _wait_until_up(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(base + "/healthz")
-            return
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
 
 
 @contextmanager
