@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from application import Settings
 from db.connection import database
 from db.models import FeedbackGroup, FeedbackResponse, NeedsFeedback, Notification, Recommendation, Strike, User, utcnow
+from jobs.calculate_user_ratings import calculate_user_ratings
 from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
@@ -183,3 +184,23 @@ def test_extra_feedback_needs_a_recommendation(client: TestClient, settings: Set
         json={"feedback": "Hello", "allow_replies": False},
     )
     assert answer.status_code == 404
+
+
+def test_rated_extra_feedback_counts_toward_the_writers_rating(db: str, settings: Settings) -> None:
+    writer = make_user()
+    for rating in (5, 4, 3):
+        group, owner = _short_group(n=2)
+        with database.connection_context():
+            FeedbackResponse.create(
+                request=group.requests[owner.id].id,
+                user=writer,
+                group=group.group.id,
+                feedback="extra",
+                submitted_at=utcnow(),
+                extra=True,
+                rating=rating,
+                rated_at=utcnow(),
+            )
+    execute("calculate_user_ratings", lambda: calculate_user_ratings(settings))
+    with database.connection_context():
+        assert User.get_by_id(writer.id).rating == 4.0
