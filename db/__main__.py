@@ -1,25 +1,34 @@
 """`python -m db migrate` applies pending schema migrations; `python -m db demo` adds demo data;
-`python -m db demo --group` adds a fresh group of four around the demo user (for UI work)."""
+`python -m db demo --group` adds a fresh group of four around the demo user (for UI work);
+`python -m db export FILE` writes every table to FILE; `python -m db import FILE` loads such a file
+into an empty database at the same migration level (see db/dump.py)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
+
+from peewee import Database
 
 from application import load_settings
+from db import dump
 from db.connection import init_database
 from db.migrate import migrate
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
-    parser.add_argument("command", choices=["migrate", "demo"])
+    parser.add_argument("command", choices=["migrate", "demo", "export", "import"])
+    parser.add_argument("file", nargs="?", type=Path, help="with export and import: the dump file")
     parser.add_argument("--group", action="store_true", help="with demo: add a fresh group of four")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     settings = load_settings()
     db = init_database(settings.database_url, pool_size=2)
+    if args.command in ("export", "import"):
+        return _dump(args.command, args.file, db)
     applied = migrate(db)
     if args.command == "migrate":
         print(f"migrate: applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}")
@@ -32,6 +41,25 @@ def main(argv: list[str] | None = None) -> int:
     print(load_demo_data(settings.web_url))
     if args.group:
         print(seed_demo_group(settings.web_url))
+    return 0
+
+
+def _dump(command: str, path: Path | None, db: Database) -> int:
+    if path is None:
+        print(f"{command}: give the file: python -m db {command} FILE", file=sys.stderr)
+        return 2
+    try:
+        if command == "export":
+            counts = dump.write(db, path)
+        else:
+            migrate(db)  # an empty database is brought to the latest level first
+            counts = dump.read(db, path)
+    except dump.DumpError as error:
+        print(f"{command}: refused: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"{command}: {sum(counts.values())} row(s) in {len(counts)} table(s) {'to' if command == 'export' else 'from'} {path}"
+    )
     return 0
 
 

@@ -44,3 +44,8 @@ def pending(db: Database) -> list[str]:
     target = _unpooled(db)
     with target.connection_context():
         return [m.name for m in Runner(target, directory=str(MIGRATIONS_DIR)).status() if not m.applied]
+
+
+def applied_migrations(db: Database) -> list[str]:
+    """The names of the applied migrations, in order (inside the caller's connection)."""
+    return [m.name for m in Runner(db, directory=str(MIGRATIONS_DIR)).status() if m.applied]

@@ -1,0 +1,128 @@
+"""`python -m db export` / `import`: a rich data set exported from SQLite, imported into PostgreSQL
+and exported again is the same file; and back. Imports refuse a non-empty database, another
+migration level and another format version, and change nothing when they refuse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from peewee import IntegrityError
+
+from application import Settings
+from db import dump, responses
+from db.accounts import load_current_user, revoke_token, start_password_reset
+from db.connection import database, init_database
+from db.migrate import migrate
+from db.models import ALL_MODELS, FeedbackGroup, FeedbackResponse, JobRun, RateLimitCounter, User, utcnow
+from jobs.assign_groups import assign_groups
+from jobs.enforce_deadlines import enforce_deadlines
+from jobs.recommend_tracks import recommend_tracks
+from jobs.runner import execute
+from tests.builders import make_request, make_user
+from tests.conftest import truncate_all
+
+ROOT = Path(__file__).parents[2]
+
+
+def rich_data(settings: Settings) -> None:
+    """Every table gets rows, through the service's own code where it has a way in."""
+    users = [make_user(f"dump{i}@example.com", rating=3.25 + i / 7) for i in range(9)]
+    for index, user in enumerate(users[:8]):
+        prompt = f'Prompt ünïcode {index} "quoted"\nline two'
+        make_request(user, tracked=index != 7, feedback_prompt=prompt, email_when_grouped=index % 2 == 0)
+    execute("assign_groups", lambda: assign_groups(settings))
+    with database.connection_context():
+        owed = list(FeedbackResponse.select().order_by(FeedbackResponse.id))
+        for response in owed[: len(owed) // 2]:
+            writer = load_current_user(response.user_id, 0, "")
+            responses.submit_response(writer, response.id, f"Feedback {response.id} ✓", True)
+            responses.create_reply(writer, response.id, "A note from the writer", True)
+        start_password_reset(users[0].email, "reset-token", 3600)
+        RateLimitCounter.create(key="auth-address:127.0.0.1", window=29_000_000, count=3, expires_at=utcnow())
+        revoke_token("a-jti", 1_900_000_000)
+        due = FeedbackGroup.select().first().due_at
+    execute("enforce_deadlines", lambda: enforce_deadlines(settings, due + dt.timedelta(hours=1)))
+    make_request(users[8])
+    execute("recommend_tracks", lambda: recommend_tracks(settings))
+
+
+def _fresh(url: str) -> Any:
+    db = init_database(url, pool_size=4)
+    migrate(db)
+    truncate_all()
+    return db
+
+
+def test_a_dump_moves_between_sqlite_and_postgresql_unchanged(
+    sqlite_url: str, postgresql_url: str, tmp_path: Path
+) -> None:
+    lite = _fresh(sqlite_url)
+    rich_data(Settings(database_url=sqlite_url, mail_folder=str(tmp_path / "mail")))
+    first = dump.export_data(lite)
+    assert all(table["rows"] for name, table in first["tables"].items()), [
+        name for name, table in first["tables"].items() if not table["rows"]
+    ]
+    pg = _fresh(postgresql_url)
+    counts = dump.import_data(pg, json.loads(json.dumps(first)))
+    assert counts == {name: len(table["rows"]) for name, table in first["tables"].items()}
+    assert dump.export_data(pg) == first
+    with pg.connection_context():  # ids go on from the imported ones
+        assert make_user("after@example.com").id == max(row[0] for row in first["tables"]["user"]["rows"]) + 1
+    second = dump.export_data(pg)
+    back = _fresh(f"sqlite:///{tmp_path / 'back.sqlite3'}")
+    dump.import_data(back, second)
+    assert dump.export_data(back) == second
+
+
+def test_import_refuses_what_it_cannot_load_and_changes_nothing(sqlite_url: str, tmp_path: Path) -> None:
+    lite = _fresh(sqlite_url)
+    make_user("someone@example.com")
+    document = dump.export_data(lite)
+    with pytest.raises(dump.DumpError, match="not empty"):
+        dump.import_data(lite, document)
+    truncate_all()
+    for change, reason in (
+        ({"migration": "0001_initial"}, "migration"),
+        ({"version": 2}, "version"),
+        ({"format": "something-else"}, "version"),
+    ):
+        with pytest.raises(dump.DumpError, match=reason):
+            dump.import_data(lite, document | change)
+    broken = json.loads(json.dumps(document))
+    broken["tables"]["user"]["columns"].append("shoe_size")
+    with pytest.raises(dump.DumpError, match="columns"):
+        dump.import_data(lite, broken)
+    with lite.connection_context():
+        assert User.select().count() == 0 and JobRun.select().count() == 0
+    # A failure part-way (here: a row that breaks a constraint) leaves nothing behind either.
+    duplicate = json.loads(json.dumps(document))
+    duplicate["tables"]["user"]["rows"].append(duplicate["tables"]["user"]["rows"][0])
+    with pytest.raises(IntegrityError):
+        dump.import_data(lite, duplicate)
+    with lite.connection_context():
+        assert all(model.select().count() == 0 for model in ALL_MODELS)
+
+
+def test_the_commands_export_and_import_files(tmp_path: Path) -> None:
+    source, target = tmp_path / "source.sqlite3", tmp_path / "target.sqlite3"
+
+    def run(url: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{url}", "ENVIRONMENT": "development"}
+        return subprocess.run([sys.executable, "-m", "db", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert run(source, "demo").returncode == 0
+    exported = run(source, "export", str(tmp_path / "dump.json"))
+    assert exported.returncode == 0 and "row(s)" in exported.stdout
+    imported = run(target, "import", str(tmp_path / "dump.json"))
+    assert imported.returncode == 0, imported.stderr
+    again = run(target, "import", str(tmp_path / "dump.json"))
+    assert again.returncode == 1 and "not empty" in again.stderr
+    assert run(target, "export").returncode == 2
+    assert json.loads((tmp_path / "dump.json").read_text())["format"] == dump.FORMAT
