@@ -34,6 +34,7 @@ def _by_email(email: str) -> Any:
 
 USER_QUERY = Statement(f"""
 SELECT u.id, u.email, u.rating, u.send_reminder_emails, u.is_admin, u.created_at, u.token_version,
+    u.email_verified_at, u.pending_email,
     {visibility.owed_count("u.id")} AS owed, {visibility.unread_replies("u.id")} AS unread,
     {notifications.unread_count("u.id")} AS inbox_unread, {deadlines.active_strikes_sql("u.id", ":now")} AS strikes,
     EXISTS (SELECT 1 FROM revoked_token rt WHERE rt.jti = :jti) AS revoked
@@ -73,6 +74,8 @@ def _user_from_row(row: dict[str, Any]) -> dict[str, Any]:
         "send_reminder_emails": bool(row["send_reminder_emails"]),
         "is_admin": bool(row["is_admin"]),
         "created_at": iso(row["created_at"]),
+        "email_verified": row["email_verified_at"] is not None,
+        "pending_email": row["pending_email"],
         "notifications": {
             "incomplete_responses": owed_count,
             "unread_replies": unread,
@@ -159,21 +162,11 @@ def hand_over_session(user_id: int, token_version: int, jti: str, expires_at: in
     return user_payload(user_id)
 
 
-def update_me(user: CurrentUser, email: str | None, send_reminder_emails: bool | None) -> dict[str, Any]:
-    values: dict[Any, Any] = {}
-    if email is not None:
-        values[User.email] = email
+def update_me(user: CurrentUser, send_reminder_emails: bool | None) -> dict[str, Any]:
+    """Settings that change at once (a new email address waits for its link: db/account_lifecycle.py)."""
     if send_reminder_emails is not None:
-        values[User.send_reminder_emails] = send_reminder_emails
-    with database.atomic():
-        if email is not None and _by_email(email).where(User.id != user.id).exists():
-            raise Conflict("email_taken", EMAIL_TAKEN)
-        if values:
-            try:
-                with database.atomic():
-                    User.update(values).where(User.id == user.id).execute()
-            except IntegrityError:
-                raise Conflict("email_taken", EMAIL_TAKEN) from None
+        with database.atomic():
+            User.update(send_reminder_emails=send_reminder_emails).where(User.id == user.id).execute()
     return user_payload(user.id)
 
 
@@ -215,10 +208,16 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_password_reset(email: str, token: str, ttl_seconds: int) -> str | None:
-    """Record a reset token for the account, if there is one; returns the address to mail it to."""
+RESETS_PER_ACCOUNT_HOUR = 3
+
+
+def start_password_reset(email: str, token: str, ttl_seconds: int, now: float) -> str | None:
+    """Record a reset token for the account, if there is one and it has had fewer than three links
+    this hour; returns the address to mail it to (None: nothing to send, which the caller never tells)."""
     user = _by_email(email).first()
     if user is None:
+        return None
+    if rate_limits.hit(f"reset-account:{user.id}", 3600, now) > RESETS_PER_ACCOUNT_HOUR:
         return None
     with database.atomic():
         PasswordReset.create(

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from db import deadlines, notifications
+from db.account_lifecycle import VERIFIED
 from db.bulk import batched, insert_rows, update_from_values
 from db.connection import database, is_postgres
 from db.group_planning import Candidate, PlannedGroup, plan_groups
@@ -82,8 +83,10 @@ def apply_plan(groups: list[PlannedGroup], now: datetime, deadline_hours: int) -
     notified = GROUPED_NOTIFICATIONS.run(kind=notifications.GROUPED, now=now, first=ids[0], last=ids[-1])
     emails_queued = 0
     for chunk in batched(ids, BATCH):
-        wanted = FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, GROUPED_EMAIL, now).where(
-            FeedbackRequest.group.in_(chunk) & FeedbackRequest.email_when_grouped
+        wanted = (
+            FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, GROUPED_EMAIL, now)
+            .join(User, on=(FeedbackRequest.user == User.id))
+            .where(FeedbackRequest.group.in_(chunk) & FeedbackRequest.email_when_grouped & VERIFIED)
         )
         emails_queued += _insert_outbox(wanted)
     return {

@@ -51,6 +51,9 @@ class User(BaseModel):
     # Bumped on password change: every token carrying an older version is refused.
     token_version = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
+    email_verified_at = DateTimeField(null=True)
+    pending_email = CharField(max_length=254, null=True)
+    deleted_at = DateTimeField(null=True)
 
 
 class RevokedToken(BaseModel):
@@ -61,6 +64,18 @@ class RevokedToken(BaseModel):
 class PasswordReset(BaseModel):
     token_hash = CharField(primary_key=True, max_length=64)
     user = ForeignKeyField(User, on_delete="CASCADE")
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class EmailVerification(BaseModel):
+    """A link that proves `email` belongs to `user` (`verify`: their address; `change`: a new one)."""
+
+    token_hash = CharField(primary_key=True, max_length=64)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    email = CharField(max_length=254)
+    purpose = CharField(max_length=10)
+    created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
 
@@ -218,6 +233,7 @@ ALL_MODELS = [
     User,
     RevokedToken,
     PasswordReset,
+    EmailVerification,
     RateLimitCounter,
     FeedbackGroup,
     FeedbackRequest,

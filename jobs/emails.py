@@ -38,7 +38,8 @@ CLAIM_LEASE = dt.timedelta(minutes=30)
 
 
 def queue_reminder_emails(request_ids: Sequence[int], kind: str, now: dt.datetime) -> int:
-    """Queue a `kind` email for each of these requests whose owner asked for email and reminders."""
+    """Queue a `kind` email for each of these requests whose owner asked for email and reminders, at a
+    confirmed address."""
     rows = (
         FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.id, kind, now)
         .join(User, on=(FeedbackRequest.user == User.id))

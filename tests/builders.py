@@ -20,6 +20,8 @@ _numbers = itertools.count(1)
 
 
 def make_user(email: str | None = None, rating: float | None = None, **fields: Any) -> User:
+    """A user with a confirmed address (pass `email_verified_at=None` for one without)."""
+    fields.setdefault("email_verified_at", utcnow())
     with database.connection_context():
         return User.create(
             email=email or f"user{next(_numbers)}@example.com", password_hash=PASSWORD_HASH, rating=rating, **fields

@@ -7,22 +7,20 @@ import secrets
 import time
 from typing import Any
 
-from anyio import to_thread
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from application import Settings
-from db import accounts, rate_limits
+from db import account_lifecycle, accounts
 from db.connection import run_in_db
 from db.demo import DEMO_EMAIL
 from db.errors import InvalidCredentials, NotAuthenticated
-from mail import Mailer, MailError, Message
+from web.account_mail import changed_notice, reset_message, send_after, verify_message
 from web.bodies import parse_body
 from web.passwords import hash_new_password, password_matches
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import (
     Credentials,
+    EmailVerificationConfirm,
     PasswordResetConfirm,
     PasswordResetStart,
     Registration,
@@ -32,8 +30,8 @@ from web.schemas import (
 )
 from web.session import (
     clear_session_cookie,
-    client_address,
     current_claims,
+    limit_address,
     refuse_foreign_origin,
     set_session_cookie,
     settings_of,
@@ -41,13 +39,6 @@ from web.session import (
 from web.tokens import issue_token
 
 log = logging.getLogger("howsmytrack.auth")
-ADDRESS_WINDOW = 60
-
-
-async def _limit_address(request: Request) -> None:
-    settings = settings_of(request)
-    key = f"auth-address:{client_address(request)}"
-    await run_in_db(rate_limits.limit_attempt, key, settings.auth_rate_per_address, ADDRESS_WINDOW, settings.clock())
 
 
 def _signed_in(request: Request, user: dict[str, Any], status: int = 200) -> Response:
@@ -61,17 +52,30 @@ def _signed_in(request: Request, user: dict[str, Any], status: int = 200) -> Res
 
 
 async def register(request: Request) -> Response:
-    await _limit_address(request)
+    await limit_address(request)
     body = await parse_body(request, Registration)
     password_hash = await hash_new_password(request, body.password, body.email, "password")
-    user = await run_in_db(accounts.register, body.email, password_hash)
-    return _signed_in(request, user, 201)
+    token = secrets.token_urlsafe(32)
+    user = await run_in_db(account_lifecycle.register_with_link, body.email, password_hash, token)
+    response = _signed_in(request, user, 201)
+    settings = settings_of(request)
+    response.background = send_after(settings, verify_message(settings, user["email"], token, change=False))
+    return response
+
+
+async def verify_email(request: Request) -> Response:
+    body = await parse_body(request, EmailVerificationConfirm)
+    proved = await run_in_db(account_lifecycle.confirm_link, body.token)
+    response = no_content()
+    if proved.previous_email is not None:
+        response.background = send_after(settings_of(request), changed_notice(proved.previous_email, proved.email))
+    return response
 
 
 async def _authenticate(request: Request) -> dict[str, Any]:
     """Count the attempt, check the password outside any transaction, then sign in."""
     settings = settings_of(request)
-    await _limit_address(request)
+    await limit_address(request)
     body = await parse_body(request, Credentials)
     if not settings.demo_enabled and body.email.strip().lower() == DEMO_EMAIL:
         raise InvalidCredentials()
@@ -116,35 +120,17 @@ async def logout(request: Request) -> Response:
 
 async def start_password_reset(request: Request) -> Response:
     settings = settings_of(request)
-    await _limit_address(request)
+    await limit_address(request)
     body = await parse_body(request, PasswordResetStart)
     token = secrets.token_urlsafe(32)
-    address = await run_in_db(accounts.start_password_reset, body.email, token, settings.password_reset_ttl_seconds)
+    address = await run_in_db(
+        accounts.start_password_reset, body.email, token, settings.password_reset_ttl_seconds, settings.clock()
+    )
     response = json_response({"status": "accepted"}, 202)
     if address is not None:
         # Sent after the response, so the answer's timing does not tell whether the account exists.
-        response.background = BackgroundTask(_send_quietly, Mailer(settings), reset_message(settings, address, token))
+        response.background = send_after(settings, reset_message(settings, address, token))
     return response
-
-
-def reset_message(settings: Settings, address: str, token: str) -> Message:
-    link = f"{settings.web_url}/reset-password?token={token}"
-    return Message(
-        to=address,
-        subject="Reset your How's My Track? password",
-        text="Someone asked to reset the password of this account.\n\nChoose a new one here (the link works once, "
-        f"for an hour):\n{link}\n\nIf it was not you, ignore this email.",
-        html="<p>Someone asked to reset the password of this account.</p>"
-        f'<p><a href="{link}">Choose a new password</a> (the link works once, for an hour).</p>'
-        "<p>If it was not you, ignore this email.</p>",
-    )
-
-
-async def _send_quietly(mailer: Mailer, message: Message) -> None:
-    try:
-        await to_thread.run_sync(mailer.send, message)
-    except MailError as error:
-        log.warning("password reset email not sent: %s", error)
 
 
 async def confirm_password_reset(request: Request) -> Response:
@@ -243,6 +229,23 @@ routes = [
             errors=("rate_limited",),
             description='Always `202 {"status": "accepted"}`, whether or not the account exists. If it '
             "does, an email links to `/reset-password?token=…` (single use, valid for an hour).",
+        ),
+    ),
+    api(
+        "/auth/verify-email",
+        verify_email,
+        "POST",
+        RouteDoc(
+            "Confirm an email address with the emailed link's token",
+            TAG,
+            EmailVerificationConfirm,
+            status=204,
+            auth=False,
+            errors=("invalid_token", "email_taken"),
+            description="The token from a `/verify-email?token=…` link (single use, valid for a day). A sign-up's "
+            "link marks the address confirmed; an email change's link makes the new address the login (the old "
+            "one is told). A used, expired or superseded token gets `400 invalid_token`; a new address taken "
+            "meanwhile `409 email_taken`.",
         ),
     ),
     api(

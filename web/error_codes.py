@@ -30,6 +30,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "You have 2 active strikes, so you cannot submit a track until 2026-12-24T02:30:00Z (UTC). You can still "
         "give feedback with a request without a track; writing all of it on time clears a strike.",
     ),
+    "nothing_to_verify": (409, "Your email address is already confirmed."),
     "no_longer_needed": (409, "This track has all the feedback it was promised now; thank you!"),
     "rate_first": (409, "Rate this feedback to open its thread."),
     "replies_closed": (409, "This conversation is closed to further replies."),

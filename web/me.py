@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.requests import Request
 from starlette.responses import Response
 
-from db import accounts
+from db import account_lifecycle, accounts, rate_limits
 from db.connection import run_in_db
 from db.errors import ValidationFailed
+from web.account_mail import send_after, verify_message
 from web.bodies import parse_body
 from web.passwords import hash_new_password, password_matches
 from web.routing import RouteDoc, api, conditional_json, json_response, no_content
-from web.schemas import MeUpdate, PasswordChange, UserEnvelope
-from web.session import COOKIE, current_claims, set_session_cookie, settings_of, with_user
+from web.schemas import AccountDeletion, AccountExport, MeUpdate, PasswordChange, Status, UserEnvelope
+from web.session import (
+    COOKIE,
+    clear_session_cookie,
+    current_claims,
+    limit_address,
+    set_session_cookie,
+    settings_of,
+    with_user,
+)
 from web.tokens import issue_token
 
 
@@ -24,15 +35,65 @@ async def get_me(request: Request) -> Response:
 
 async def update_me(request: Request) -> Response:
     body = await parse_body(request, MeUpdate)
-    user = await with_user(request, accounts.update_me, body.email, body.send_reminder_emails)
-    return json_response({"user": user})
+    settings = settings_of(request)
+    mail = None
+    if body.email is not None:
+        # Each try may tell whether an address has an account: limited like the auth routes.
+        await limit_address(request)
+        await _check_password(request, body.current_password, "is needed to change your email address")
+        token = secrets.token_urlsafe(32)
+        if await with_user(request, account_lifecycle.start_email_change, body.email, token):
+            mail = send_after(settings, verify_message(settings, body.email, token, change=True))
+    user = await with_user(request, accounts.update_me, body.send_reminder_emails)
+    response = json_response({"user": user})
+    response.background = mail
+    return response
+
+
+async def _check_password(
+    request: Request, password: str | None, missing: str = "is needed", field: str = "current_password"
+) -> accounts.StoredPassword:
+    """The caller's stored password, once `password` proved to be it (422 on `field` otherwise)."""
+    if password is None:
+        raise ValidationFailed({field: missing})
+    stored = await with_user(request, accounts.stored_password)
+    if not await password_matches(request, stored.password_hash, password):
+        raise ValidationFailed({field: "is not your current password"})
+    return stored
+
+
+async def resend_verification(request: Request) -> Response:
+    settings = settings_of(request)
+    await limit_address(request)
+    await run_in_db(
+        rate_limits.limit_attempt, f"verify-mail:{current_claims(request).user_id}", 3, 3600, settings.clock()
+    )
+    token = secrets.token_urlsafe(32)
+    waiting = await with_user(request, account_lifecycle.resend_link, token)
+    response = json_response({"status": "accepted"}, 202)
+    response.background = send_after(
+        settings, verify_message(settings, waiting.email, token, change=waiting.purpose == account_lifecycle.CHANGE)
+    )
+    return response
+
+
+async def delete_me(request: Request) -> Response:
+    body = await parse_body(request, AccountDeletion)
+    await _check_password(request, body.password, field="password")
+    await with_user(request, account_lifecycle.delete_account)
+    response = no_content()
+    clear_session_cookie(response, settings_of(request))
+    return response
+
+
+async def export_me(request: Request) -> Response:
+    document = await with_user(request, account_lifecycle.export)
+    return json_response(document, headers={"Content-Disposition": 'attachment; filename="howsmytrack-export.json"'})
 
 
 async def change_password(request: Request) -> Response:
     body = await parse_body(request, PasswordChange)
-    stored = await with_user(request, accounts.stored_password)
-    if not await password_matches(request, stored.password_hash, body.current_password):
-        raise ValidationFailed({"current_password": "is not your current password"})
+    stored = await _check_password(request, body.current_password)
     new_hash = await hash_new_password(request, body.new_password, stored.email, "new_password")
     version = await with_user(request, accounts.set_password, stored.password_hash, new_hash)
     response = no_content()
@@ -68,8 +129,50 @@ routes = [
             TAG,
             MeUpdate,
             response=UserEnvelope,
-            errors=("email_taken",),
-            description="Only the fields present change. The email follows the register rules.",
+            errors=("email_taken", "rate_limited"),
+            description="Only the fields present change. A new `email` (register's rules) needs `current_password`; "
+            "it becomes the login only once confirmed through the link emailed to it (`pending_email` until then; "
+            "the old address is told when it changes). Email changes are limited per client address as sign-in is.",
+        ),
+    ),
+    api(
+        "/me",
+        delete_me,
+        "DELETE",
+        RouteDoc(
+            "Delete your account",
+            TAG,
+            AccountDeletion,
+            status=204,
+            description="Needs the password. Every session ends; the email and password are erased (the address "
+            "can sign up again); the waiting request is withdrawn; feedback still owed is dropped and the caller's "
+            "tracks leave the review lists of those who had not reviewed them, so nobody waits; feedback written "
+            "stays, anonymous and linked to nobody.",
+        ),
+    ),
+    api(
+        "/me/export",
+        export_me,
+        "GET",
+        RouteDoc(
+            "Everything held about you, as one JSON document",
+            TAG,
+            response=AccountExport,
+            description="Account, requests, feedback written and received (with ratings), replies, strikes and "
+            "notifications; nobody else's identity.",
+        ),
+    ),
+    api(
+        "/me/verification-email",
+        resend_verification,
+        "POST",
+        RouteDoc(
+            "Send the email confirmation link again",
+            TAG,
+            response=Status,
+            status=202,
+            errors=("nothing_to_verify", "rate_limited"),
+            description="For the unconfirmed address, or the new address waiting for confirmation. Three an hour.",
         ),
     ),
     api(

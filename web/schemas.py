@@ -147,22 +147,31 @@ class PasswordResetConfirm(Body):
     password: str = Field(max_length=MAX_LENGTH, json_schema_extra=NEW_PASSWORD)
 
 
+class EmailVerificationConfirm(Body):
+    token: str = Field(min_length=1, max_length=200)
+
+
 class MeUpdate(Body):
-    """Any of these fields; only those present change."""
+    """Any of these fields; only those present change. A new `email` needs `current_password`."""
 
     model_config = ConfigDict(json_schema_extra=lambda schema: _partial(schema, nullable=()))
     email: str | None = Field(default=None, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    current_password: str | None = Field(default=None, max_length=MAX_LENGTH)
     send_reminder_emails: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: object) -> object:
-        return _refuse_nulls(data, ("email", "send_reminder_emails"))
+        return _refuse_nulls(data, ("email", "current_password", "send_reminder_emails"))
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         return None if value is None else checked_email(value)
+
+
+class AccountDeletion(Body):
+    password: str = Field(min_length=1, max_length=MAX_LENGTH)
 
 
 class PasswordChange(Body):
@@ -346,6 +355,11 @@ class UserOut(BaseModel):
     send_reminder_emails: bool
     is_admin: bool
     created_at: datetime
+    email_verified: bool = Field(
+        description="Whether `email` is confirmed; until then only verification and "
+        "password-reset emails are sent to it."
+    )
+    pending_email: str | None = Field(description="A new address waiting for its confirmation link.")
     notifications: Notifications
     standing: Standing
 
@@ -517,6 +531,19 @@ class ReplyThread(BaseModel):
 
 class Marked(BaseModel):
     marked: int
+
+
+class AccountExport(BaseModel):
+    """Everything held about the caller (see db/account_lifecycle.py)."""
+
+    exported_at: datetime
+    user: dict[str, object]
+    requests: list[dict[str, object]]
+    feedback_written: list[dict[str, object]]
+    feedback_received: list[dict[str, object]] = Field(description="Without who wrote it.")
+    replies: list[dict[str, object]]
+    strikes: list[dict[str, object]]
+    notifications: list[dict[str, object]]
 
 
 class RecommendationOut(BaseModel):

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from application import Settings
+from db import rate_limits
 from db.accounts import load_current_user
 from db.connection import run_in_db
 from db.errors import Forbidden, NotAuthenticated
@@ -134,3 +135,14 @@ def client_address(request: Request) -> str:
         if hop not in settings.trusted_proxies:
             return hop
     return peer
+
+
+ADDRESS_WINDOW = 60
+
+
+async def limit_address(request: Request) -> None:
+    """Count an attempt against the caller's address: AUTH_RATE_PER_ADDRESS a minute for the auth
+    routes and the others that can tell whether an address has an account."""
+    settings = settings_of(request)
+    key = f"auth-address:{client_address(request)}"
+    await run_in_db(rate_limits.limit_attempt, key, settings.auth_rate_per_address, ADDRESS_WINDOW, settings.clock())

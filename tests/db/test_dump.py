@@ -44,7 +44,7 @@ def rich_data(settings: Settings) -> None:
             writer = load_current_user(response.user_id, 0, "")
             responses.submit_response(writer, response.id, f"Feedback {response.id} ✓", True)
             responses.create_reply(writer, response.id, "A note from the writer", True)
-        start_password_reset(users[0].email, "reset-token", 3600)
+        start_password_reset(users[0].email, "reset-token", 3600, 1_800_000_000.0)
         RateLimitCounter.create(key="auth-address:127.0.0.1", window=29_000_000, count=3, expires_at=utcnow())
         revoke_token("a-jti", 1_900_000_000)
         due = FeedbackGroup.select().first().due_at

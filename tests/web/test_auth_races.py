@@ -102,3 +102,29 @@ def test_password_checks_run_without_a_database_connection_and_few_at_a_time(
     responses = asyncio.run(_at_once(settings, [right] * 8))
     assert [response.status_code for response in responses] == [200] * 8
     assert len(seen) == 9 and max(running for _, running in seen) <= 2
+
+
+def test_an_email_link_is_spent_once_and_an_address_claimed_once_under_twenty_requests(
+    pg_settings: Settings,
+) -> None:
+    from db import account_lifecycle
+    from db.accounts import load_current_user
+    from db.models import User
+
+    # One link sent twenty times at once: one confirmation.
+    user = make_user("ada@example.com", email_verified_at=None)
+    with database.connection_context():
+        account_lifecycle.resend_link(load_current_user(user.id, 0, ""), "the-one-token")
+    confirm = {"method": "POST", "url": "/api/v1/auth/verify-email", "json": {"token": "the-one-token"}}
+    responses = asyncio.run(_at_once(pg_settings, [confirm] * 20))
+    assert Counter(response.status_code for response in responses) == {204: 1, 400: 19}
+    # Twenty accounts confirming the same new address at once: one gets it.
+    claimants = [make_user() for _ in range(20)]
+    with database.connection_context():
+        for n, claimant in enumerate(claimants):
+            account_lifecycle.start_email_change(load_current_user(claimant.id, 0, ""), "wanted@example.com", f"t{n}")
+    claims = [{"method": "POST", "url": "/api/v1/auth/verify-email", "json": {"token": f"t{n}"}} for n in range(20)]
+    responses = asyncio.run(_at_once(pg_settings, claims))
+    assert Counter(response.status_code for response in responses) == {204: 1, 409: 19}
+    with database.connection_context():
+        assert User.select().where(User.email == "wanted@example.com").count() == 1

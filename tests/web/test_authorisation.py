@@ -36,6 +36,7 @@ def test_public_routes_are_the_expected_ones() -> None:
         "/api/v1/auth/token",
         "/api/v1/auth/password-reset",
         "/api/v1/auth/password-reset/confirm",
+        "/api/v1/auth/verify-email",
         "/api/v1/genres",
         "/api/v1/media-info",
         "/healthz",

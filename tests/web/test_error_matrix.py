@@ -38,6 +38,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "createReply": {"text": "Thanks!"},
     "markRepliesRead": {"reply_ids": [1]},
     "markNotificationsRead": {"all": True},
+    "verifyEmail": {"token": "not-a-real-token"},
+    "deleteMe": {"password": PASSWORD},
     "writeExtraFeedback": {"feedback": "Lovely low end.", "allow_replies": True},
 }
 
@@ -162,7 +164,7 @@ def tables_locked(pg_settings: Settings) -> Iterator[None]:
     holder = psycopg2.connect(pg_settings.database_url)
     holder.cursor().execute(
         'LOCK TABLE "user", revoked_token, rate_limit_counter, password_reset, feedback_request, feedback_group, '
-        "feedback_response, reply IN ACCESS EXCLUSIVE MODE"
+        "feedback_response, reply, email_verification, notification IN ACCESS EXCLUSIVE MODE"
     )
     yield
     holder.rollback()

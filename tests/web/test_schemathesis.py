@@ -31,6 +31,8 @@ BUSINESS_RULES = {
     "POST /api/v1/auth/register",
     "PATCH /api/v1/me",
     "GET /api/v1/me/recommendations",
+    "POST /api/v1/auth/verify-email",
+    "DELETE /api/v1/me",
 }
 
 

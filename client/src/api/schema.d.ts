@@ -164,6 +164,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email address with the emailed link's token
+         * @description The token from a `/verify-email?token=…` link (single use, valid for a day). A sign-up's link marks the address confirmed; an email change's link makes the new address the login (the old one is told). A used, expired or superseded token gets `400 invalid_token`; a new address taken meanwhile `409 email_taken`.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password-reset/confirm": {
         parameters: {
             query?: never;
@@ -198,14 +218,58 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete your account
+         * @description Needs the password. Every session ends; the email and password are erased (the address can sign up again); the waiting request is withdrawn; feedback still owed is dropped and the caller's tracks leave the review lists of those who had not reviewed them, so nobody waits; feedback written stays, anonymous and linked to nobody.
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Change email or reminder setting
-         * @description Only the fields present change. The email follows the register rules.
+         * @description Only the fields present change. A new `email` (register's rules) needs `current_password`; it becomes the login only once confirmed through the link emailed to it (`pending_email` until then; the old address is told when it changes). Email changes are limited per client address as sign-in is.
          */
         patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything held about you, as one JSON document
+         * @description Account, requests, feedback written and received (with ratings), replies, strikes and notifications; nobody else's identity.
+         */
+        get: operations["exportMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/verification-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the email confirmation link again
+         * @description For the unconfirmed address, or the new address waiting for confirmation. Three an hour.
+         */
+        post: operations["resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/password": {
@@ -548,6 +612,53 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountDeletion */
+        AccountDeletion: {
+            /** Password */
+            password: string;
+        };
+        /**
+         * AccountExport
+         * @description Everything held about the caller (see db/account_lifecycle.py).
+         */
+        AccountExport: {
+            /**
+             * Exported At
+             * Format: date-time
+             */
+            exported_at: string;
+            /** User */
+            user: {
+                [key: string]: unknown;
+            };
+            /** Requests */
+            requests: {
+                [key: string]: unknown;
+            }[];
+            /** Feedback Written */
+            feedback_written: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Feedback Received
+             * @description Without who wrote it.
+             */
+            feedback_received: {
+                [key: string]: unknown;
+            }[];
+            /** Replies */
+            replies: {
+                [key: string]: unknown;
+            }[];
+            /** Strikes */
+            strikes: {
+                [key: string]: unknown;
+            }[];
+            /** Notifications */
+            notifications: {
+                [key: string]: unknown;
+            }[];
+        };
         /** Credentials */
         Credentials: {
             /**
@@ -557,6 +668,11 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** EmailVerificationConfirm */
+        EmailVerificationConfirm: {
+            /** Token */
+            token: string;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -770,7 +886,7 @@ export interface components {
         };
         /**
          * MeUpdate
-         * @description Any of these fields; only those present change.
+         * @description Any of these fields; only those present change. A new `email` needs `current_password`.
          */
         MeUpdate: {
             /**
@@ -778,6 +894,8 @@ export interface components {
              * Format: email
              */
             email?: string;
+            /** Current Password */
+            current_password?: string;
             /** Send Reminder Emails */
             send_reminder_emails?: boolean;
         };
@@ -1182,6 +1300,16 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Email Verified
+             * @description Whether `email` is confirmed; until then only verification and password-reset emails are sent to it.
+             */
+            email_verified: boolean;
+            /**
+             * Pending Email
+             * @description A new address waiting for its confirmation link.
+             */
+            pending_email: string | null;
             notifications: components["schemas"]["Notifications"];
             standing: components["schemas"]["Standing"];
         };
@@ -1204,7 +1332,7 @@ export interface components {
          * @description Every machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
+        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "nothing_to_verify" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
         /**
          * @description What happened. An open set: later versions add kinds, and clients ignore kinds they do not know.
          * @enum {string}
@@ -1919,6 +2047,114 @@ export interface operations {
             };
         };
     };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailVerificationConfirm"];
+            };
+        };
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested`, `invalid_token` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested" | "invalid_token";
+                        };
+                    };
+                };
+            };
+            /** @description Conflicts with the current state: `email_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "email_taken";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
     confirmPasswordReset: {
         parameters: {
             query?: never;
@@ -2077,6 +2313,128 @@ export interface operations {
             };
         };
     };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeletion"];
+            };
+        };
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested";
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
     updateMe: {
         parameters: {
             query?: never;
@@ -2193,6 +2551,166 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (see `Retry-After`): `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    exportMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description Conflicts with the current state: `nothing_to_verify` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "nothing_to_verify";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (see `Retry-After`): `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "rate_limited";
                         };
                     };
                 };

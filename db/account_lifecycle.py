@@ -1,0 +1,306 @@
+"""An account's life after sign-up: proving its email address, changing it, exporting everything
+held about it, and deleting it.
+
+- Registering sends a `verify` link. Until the address is proved the account works, but only
+  verification and password-reset emails go to it (the grouped, reminder and last-call emails wait
+  for a proved address: `VERIFIED` below is that rule).
+- Changing the address needs the current password; the new one gets a `change` link and becomes the
+  login only once proved; the old one is told.
+- Links are single-use and expire after a day; a newer link of the same purpose spends the older.
+- Deleting an account: every token stops working; email and password are erased (the row stays,
+  so the anonymous feedback its owner wrote keeps its place, linked to nobody); the waiting request
+  is withdrawn; feedback they still owed is dropped, and their tracks leave the review lists of
+  those who had not reviewed them yet, so nobody waits on them. The address can register again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from peewee import IntegrityError, fn
+
+from db import notifications
+from db.accounts import EMAIL_TAKEN, CurrentUser, register
+from db.connection import database
+from db.errors import Conflict, InvalidToken
+from db.models import (
+    EmailOutbox,
+    EmailVerification,
+    FeedbackRequest,
+    FeedbackResponse,
+    NeedsFeedback,
+    Notification,
+    PasswordReset,
+    Recommendation,
+    Reply,
+    Strike,
+    User,
+    iso,
+    utcnow,
+)
+from db.rows import dict_rows
+
+LINK_TTL = dt.timedelta(days=1)
+VERIFY, CHANGE = "verify", "change"
+# The rule for emails other than verification and reset: only to a proved address.
+VERIFIED = User.email_verified_at.is_null(False) & User.deleted_at.is_null()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _taken(email: str, user_id: int) -> bool:
+    return bool(User.select().where((fn.LOWER(User.email) == email.lower()) & (User.id != user_id)).exists())
+
+
+def create_link(user_id: int, email: str, purpose: str, token: str) -> None:
+    """Record a link for `email` (inside the caller's transaction), spending older ones of its purpose."""
+    now = utcnow()
+    EmailVerification.update(used_at=now).where(
+        (EmailVerification.user == user_id)
+        & (EmailVerification.purpose == purpose)
+        & EmailVerification.used_at.is_null()
+    ).execute()
+    EmailVerification.create(
+        token_hash=_hash(token), user=user_id, email=email, purpose=purpose, created_at=now, expires_at=now + LINK_TTL
+    )
+
+
+def register_with_link(email: str, password_hash: str, token: str) -> dict[str, Any]:
+    """Sign-up: the account and its `verify` link, in one transaction."""
+    with database.atomic():
+        user = register(email, password_hash)
+        create_link(user["id"], user["email"], VERIFY, token)
+    return user
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What a fresh link would prove: `email` for `purpose`; None when the account has nothing to prove."""
+
+    email: str
+    purpose: str
+
+
+def pending(user: CurrentUser) -> Pending | None:
+    row = User.select(User.email, User.email_verified_at, User.pending_email).where(User.id == user.id).get()
+    if row.pending_email:
+        return Pending(str(row.pending_email), CHANGE)
+    if row.email_verified_at is None:
+        return Pending(str(row.email), VERIFY)
+    return None
+
+
+def resend_link(user: CurrentUser, token: str) -> Pending:
+    """A new link for what the account still has to prove; Conflict when it has nothing."""
+    with database.atomic():
+        waiting = pending(user)
+        if waiting is None:
+            raise Conflict("nothing_to_verify", "Your email address is already confirmed.")
+        create_link(user.id, waiting.email, waiting.purpose, token)
+        return waiting
+
+
+def start_email_change(user: CurrentUser, new_email: str, token: str) -> bool:
+    """Record `new_email` as waiting for its link (the password was checked). False when it is the
+    current address (any pending change is dropped, no link is made)."""
+    with database.atomic():
+        if _taken(new_email, user.id):
+            raise Conflict("email_taken", EMAIL_TAKEN)
+        current = User.select(User.email).where(User.id == user.id).scalar()
+        if str(current).lower() == new_email.lower():
+            User.update(pending_email=None).where(User.id == user.id).execute()
+            return False
+        User.update(pending_email=new_email).where(User.id == user.id).execute()
+        create_link(user.id, new_email, CHANGE, token)
+        return True
+
+
+@dataclass(frozen=True)
+class Proved:
+    purpose: str
+    email: str
+    previous_email: str | None  # for a change: the address to tell
+
+
+def confirm_link(token: str) -> Proved:
+    """Spend a link and apply what it proves (the address verified, or the new address made the login)."""
+    now = utcnow()
+    with database.atomic():
+        link = (
+            EmailVerification.select()
+            .where(
+                (EmailVerification.token_hash == _hash(token))
+                & EmailVerification.used_at.is_null()
+                & (EmailVerification.expires_at > now)
+            )
+            .first()
+        )
+        if link is None:
+            raise InvalidToken()
+        spent = (
+            EmailVerification.update(used_at=now)
+            .where((EmailVerification.token_hash == link.token_hash) & EmailVerification.used_at.is_null())
+            .execute()
+        )
+        if not spent:
+            raise InvalidToken()
+        user = User.get_by_id(link.user_id)
+        if user.deleted_at is not None:
+            raise InvalidToken()
+        if link.purpose == VERIFY:
+            if str(user.email).lower() != str(link.email).lower():
+                raise InvalidToken()  # the address changed since this link was sent
+            User.update(email_verified_at=now).where(User.id == user.id).execute()
+            return Proved(VERIFY, str(link.email), None)
+        if _taken(str(link.email), user.id):
+            raise Conflict("email_taken", EMAIL_TAKEN)
+        try:
+            with database.atomic():
+                User.update(email=link.email, pending_email=None, email_verified_at=now).where(
+                    User.id == user.id
+                ).execute()
+        except IntegrityError:
+            raise Conflict("email_taken", EMAIL_TAKEN) from None
+        return Proved(CHANGE, str(link.email), str(user.email))
+
+
+# --- deletion -----------------------------------------------------------------------------------
+
+
+def delete_account(user: CurrentUser) -> None:
+    """Delete the account (see the module's docstring), in one transaction."""
+    now = utcnow()
+    with database.atomic():
+        User.update(
+            email=f"deleted-{user.id}@deleted.invalid",
+            password_hash="!",  # matches no password
+            pending_email=None,
+            rating=None,
+            send_reminder_emails=False,
+            email_verified_at=None,
+            deleted_at=now,
+            token_version=User.token_version + 1,
+        ).where(User.id == user.id).execute()
+        notifications.announce_session_change(user.id)
+        FeedbackRequest.delete().where((FeedbackRequest.user == user.id) & FeedbackRequest.group.is_null()).execute()
+        FeedbackResponse.delete().where(
+            (FeedbackResponse.user == user.id) & FeedbackResponse.submitted_at.is_null()
+        ).execute()
+        their_tracks = FeedbackRequest.select(FeedbackRequest.id).where(FeedbackRequest.user == user.id)
+        FeedbackResponse.delete().where(
+            FeedbackResponse.request.in_(their_tracks) & FeedbackResponse.submitted_at.is_null()
+        ).execute()
+        NeedsFeedback.delete().where(NeedsFeedback.owner == user.id).execute()
+        for model in (Notification, Recommendation, Strike, PasswordReset, EmailVerification, EmailOutbox):
+            model.delete().where(model.user == user.id).execute()
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def _stamped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {key: iso(value) if isinstance(value, dt.datetime) else value for key, value in row.items()} for row in rows
+    ]
+
+
+def export(user: CurrentUser) -> dict[str, Any]:
+    """Everything held about the caller, without anyone else's identity."""
+    me = User.get_by_id(user.id)
+    mine = FeedbackRequest.select(FeedbackRequest.id).where(FeedbackRequest.user == user.id)
+    requests = dict_rows(
+        FeedbackRequest.select(
+            FeedbackRequest.id,
+            FeedbackRequest.media_url,
+            FeedbackRequest.media_type,
+            FeedbackRequest.genre,
+            FeedbackRequest.feedback_prompt,
+            FeedbackRequest.email_when_grouped,
+            FeedbackRequest.group.alias("group_id"),
+            FeedbackRequest.created_at,
+            FeedbackRequest.track_title,
+        )
+        .where(FeedbackRequest.user == user.id)
+        .order_by(FeedbackRequest.id)
+    )
+    response_fields = (
+        FeedbackResponse.id,
+        FeedbackResponse.request.alias("request_id"),
+        FeedbackResponse.group.alias("group_id"),
+        FeedbackResponse.feedback,
+        FeedbackResponse.submitted_at,
+        FeedbackResponse.allow_replies,
+        FeedbackResponse.rating,
+        FeedbackResponse.extra,
+    )
+    written = dict_rows(
+        FeedbackResponse.select(*response_fields).where(FeedbackResponse.user == user.id).order_by(FeedbackResponse.id)
+    )
+    received = dict_rows(
+        FeedbackResponse.select(*response_fields)
+        .where(FeedbackResponse.request.in_(mine) & FeedbackResponse.submitted_at.is_null(False))
+        .order_by(FeedbackResponse.submitted_at, FeedbackResponse.id)
+    )
+    threads = [row["id"] for row in written] + [row["id"] for row in received if row["rating"] is not None]
+    replies = []
+    if threads:
+        for row in dict_rows(
+            Reply.select(
+                Reply.id,
+                Reply.response.alias("response_id"),
+                Reply.author.alias("author_id"),
+                Reply.text,
+                Reply.created_at,
+                Reply.read_at,
+            )
+            .where(Reply.response.in_(threads))
+            .order_by(Reply.id)
+        ):
+            author = row.pop("author_id")
+            replies.append(row | {"author": "you" if author == user.id else "them"})
+    return {
+        "exported_at": iso(utcnow()),
+        "user": {
+            "id": me.id,
+            "email": me.email,
+            "pending_email": me.pending_email,
+            "email_verified_at": iso(me.email_verified_at),
+            "rating": me.rating,
+            "send_reminder_emails": me.send_reminder_emails,
+            "created_at": iso(me.created_at),
+        },
+        "requests": _stamped(requests),
+        "feedback_written": _stamped(written),
+        "feedback_received": _stamped(received),
+        "replies": _stamped(replies),
+        "strikes": _stamped(
+            dict_rows(
+                Strike.select(
+                    Strike.group.alias("group_id"), Strike.kind, Strike.created_at, Strike.expires_at, Strike.cleared_at
+                )
+                .where(Strike.user == user.id)
+                .order_by(Strike.id)
+            )
+        ),
+        "notifications": _stamped(
+            dict_rows(
+                Notification.select(
+                    Notification.id,
+                    Notification.kind,
+                    Notification.group_id,
+                    Notification.request_id,
+                    Notification.response_id,
+                    Notification.count,
+                    Notification.created_at,
+                    Notification.read_at,
+                )
+                .where(Notification.user == user.id)
+                .order_by(Notification.id)
+            )
+        ),
+    }
