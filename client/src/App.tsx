@@ -4,14 +4,23 @@ import { api } from "./lib/api";
 import { navigate, useRoute, type Route } from "./lib/router";
 import { SessionContext, useSession, useSessionState } from "./lib/session";
 import { Account } from "./pages/Account";
-import { ForgotPassword, ResetPassword, SignIn, SignUp } from "./pages/auth";
+import { AccountDeleted, ForgotPassword, ResetPassword, SignIn, SignUp, VerifyEmail } from "./pages/auth";
 import { Group } from "./pages/Group";
 import { Home } from "./pages/Home";
 import { NeedYou } from "./pages/NeedYou";
 import { NotificationsButton } from "./components/Notifications";
+import { VerificationBanner } from "./components/VerificationBanner";
 import { Link, Loading, Page } from "./components/ui";
 
-const PUBLIC_PAGES = new Set<Route["page"]>(["sign-in", "sign-up", "forgot-password", "reset-password", "not-found"]);
+const PUBLIC_PAGES = new Set<Route["page"]>([
+  "sign-in",
+  "sign-up",
+  "forgot-password",
+  "reset-password",
+  "verify-email",
+  "account-deleted",
+  "not-found",
+]);
 
 function Header(props: { route: Route }) {
   const { user, setUser } = useSession();
@@ -83,6 +92,10 @@ function Current(props: { route: Route }) {
       return <Account />;
     case "need-you":
       return <NeedYou />;
+    case "verify-email":
+      return <VerifyEmail token={route.token} />;
+    case "account-deleted":
+      return <AccountDeleted />;
     default:
       return (
         <Page title="Page not found">
@@ -100,6 +113,7 @@ export function App() {
   return (
     <SessionContext.Provider value={session}>
       <Header route={route} />
+      <VerificationBanner />
       <Current route={route} />
       <footer class="site-footer">
         <p>Reviewers stay anonymous. Be kind, be specific.</p>

@@ -4,7 +4,9 @@ the emailed link; axe-core on every page and no CSP violation anywhere; screensh
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -27,6 +29,15 @@ def sign_up(page: Page, email: str) -> None:
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+
+
+def _confirmation_link(smtp: SmtpSink, to: str) -> str:
+    for message in smtp.messages:
+        if message["To"] == to:
+            found = re.search(r"(http://\S+/verify-email\?token=\S+)", SmtpSink.bodies(message)[0])
+            if found:
+                return found[1]
+    raise AssertionError(f"no confirmation link for {to}")
 
 
 def sign_in(page: Page, email: str, password: str) -> None:
@@ -72,6 +83,16 @@ def test_four_musicians_exchange_feedback_end_to_end(live_server: LiveServer, op
     screenshot(first, "sign-up")
     for watched, email in zip(musicians, emails, strict=True):
         sign_up(watched.page, email)
+    problems["home-unconfirmed"] = axe_problems(first)
+    screenshot(first, "home-unconfirmed")
+    # Each confirms their address through the emailed link (the banner goes), so group emails reach them.
+    for watched, email in zip(musicians, emails, strict=True):
+        expect(watched.page.get_by_role("region", name="Confirm your email")).to_be_visible()
+        watched.page.goto(_confirmation_link(smtp, email))
+        expect(watched.page.get_by_text("Your email address is confirmed.")).to_be_visible()
+        expect(watched.page.get_by_role("region", name="Confirm your email")).to_have_count(0)
+        watched.page.get_by_role("link", name="Go to your groups").click()
+    smtp.messages.clear()
     problems["home-form"] = axe_problems(first)
     screenshot(first, "home-new-request")
     for index, watched in enumerate(musicians):
@@ -121,7 +142,7 @@ def test_four_musicians_exchange_feedback_end_to_end(live_server: LiveServer, op
         assert FeedbackResponse.select().where(FeedbackResponse.rating == 4).get().request.user_id == owner.id
 
     first.goto("/account")
-    expect(first.get_by_role("heading", name="Your account")).to_be_visible()
+    expect(first.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
     problems["account"] = axe_problems(first)
     screenshot(first, "account")
 
@@ -146,9 +167,9 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(
     expect(page.get_by_text("we have emailed it a link")).to_be_visible()
     problems["forgot-password"] = axe_problems(page)
     screenshot(page, "forgot-password")
-    deadline_messages = smtp.messages
-    assert len(deadline_messages) == 1
-    text, _ = SmtpSink.bodies(deadline_messages[0])
+    resets = [message for message in smtp.messages if "Reset" in message["Subject"]]
+    assert len(resets) == 1
+    text, _ = SmtpSink.bodies(resets[0])
     link = re.search(r"(http://\S+/reset-password\?token=\S+)", text)
     assert link
     page.goto(link[1])
@@ -173,7 +194,7 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(live_server: LiveServe
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert "next=%2Faccount" in page.url
     sign_in(page, "ada@example.com", PASSWORD)
-    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
     # A session that ends mid-visit (signed out elsewhere) leads back to sign-in, remembering the page.
     page.context.clear_cookies()
     page.get_by_role("button", name="Turn reminder emails off").click()
@@ -264,3 +285,40 @@ def test_writing_and_rating_work_with_the_keyboard_alone(live_server: LiveServer
     expect(first.get_by_role("button", name="Rate")).to_be_focused()
     page.keyboard.press("Enter")  # the confirmation dialog is accepted
     expect(first.get_by_text("You rated it 3 out of 5.")).to_be_visible()
+
+
+def test_a_musician_changes_email_downloads_their_data_and_deletes_the_account(
+    live_server: LiveServer, open_page: Any, smtp: SmtpSink
+) -> None:
+    watched = open_page(width=390)
+    page = watched.page
+    sign_up(page, "eve@example.com")
+    page.goto(_confirmation_link(smtp, "eve@example.com"))
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+    page.goto("/account")
+    page.get_by_role("textbox", name="Email", exact=True).fill("eve.new@example.com")
+    page.get_by_label("Current password").first.fill(PASSWORD)
+    page.get_by_role("button", name="Change email").click()
+    expect(page.get_by_text("We emailed a link to eve.new@example.com")).to_be_visible()
+    expect(page.get_by_text("Waiting for you to confirm")).to_be_visible()
+    page.goto(_confirmation_link(smtp, "eve.new@example.com"))
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+    assert any(m["To"] == "eve@example.com" and "changed" in m["Subject"] for m in smtp.messages)
+    page.goto("/account")
+    expect(page.get_by_role("textbox", name="Email", exact=True)).to_have_value("eve.new@example.com")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download my data").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["user"]["email"] == "eve.new@example.com"
+    problems = axe_problems(page)
+    screenshot(page, "account-danger-zone")
+    delete = page.get_by_role("button", name="Delete my account")
+    expect(delete).to_be_disabled()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("I understand my account cannot be restored").check()
+    delete.click()
+    expect(page.get_by_role("heading", name="Your account is deleted")).to_be_visible()
+    page.goto("/sign-in")
+    sign_in(page, "eve.new@example.com", PASSWORD)
+    expect(page.get_by_text("That email and password do not match an account.")).to_be_visible()
+    assert not problems and not watched.csp_violations

@@ -27,6 +27,7 @@ group("router", () => {
     expect(match("/groups/abc", "")).toEqual({ page: "not-found" });
     expect(match("/", "")).toEqual({ page: "home" });
     expect(match("/need-you", "")).toEqual({ page: "need-you" });
+    expect(match("/verify-email", "?token=t1")).toEqual({ page: "verify-email", token: "t1" });
   });
   it("returns after sign-in only to paths of this site", () => {
     expect(safeNext("/groups/3")).toBe("/groups/3");

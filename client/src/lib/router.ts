@@ -10,6 +10,8 @@ export type Route =
   | { page: "group"; id: number }
   | { page: "account" }
   | { page: "need-you" }
+  | { page: "verify-email"; token: string }
+  | { page: "account-deleted" }
   | { page: "not-found" };
 
 export function match(pathname: string, search: string): Route {
@@ -21,6 +23,8 @@ export function match(pathname: string, search: string): Route {
   if (pathname === "/reset-password") return { page: "reset-password", token: params.get("token") ?? "" };
   if (pathname === "/account") return { page: "account" };
   if (pathname === "/need-you") return { page: "need-you" };
+  if (pathname === "/verify-email") return { page: "verify-email", token: params.get("token") ?? "" };
+  if (pathname === "/account-deleted") return { page: "account-deleted" };
   const group = /^\/groups\/(\d{1,10})$/.exec(pathname);
   if (group?.[1]) return { page: "group", id: Number(group[1]) };
   return { page: "not-found" };

@@ -1,8 +1,10 @@
-// The account: email, reminder emails, password.
+// The account: standing, email (changed through a confirmation link), reminder emails, password,
+// the data export, and deleting the account.
 import { useState } from "preact/hooks";
 import { ApiError, api, unwrap } from "../lib/api";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
+import { navigate } from "../lib/router";
 import { useSession } from "../lib/session";
 import { shortDate } from "../lib/time";
 import { Alert, Field, Link, Page } from "../components/ui";
@@ -10,6 +12,9 @@ import { Alert, Field, Link, Page } from "../components/ui";
 export function Account() {
   const { user, setUser } = useSession();
   const [email, setEmail] = useState(user?.email ?? "");
+  const [emailPassword, setEmailPassword] = useState("");
+  const [leavingPassword, setLeavingPassword] = useState("");
+  const [sure, setSure] = useState(false);
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
@@ -27,8 +32,27 @@ export function Account() {
     }
   };
   const saveEmail = act(async () => {
-    setUser((await unwrap(api.PATCH("/api/v1/me", { body: { email } }))).user);
-    return "Email saved.";
+    const answer = await unwrap(api.PATCH("/api/v1/me", { body: { email, current_password: emailPassword } }));
+    setUser(answer.user);
+    setEmailPassword("");
+    return answer.user.pending_email
+      ? `We emailed a link to ${answer.user.pending_email}. Your address changes once you follow it.`
+      : "Email unchanged.";
+  });
+  const download = act(async () => {
+    const document_ = await unwrap(api.GET("/api/v1/me/export"));
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([JSON.stringify(document_, null, 2)], { type: "application/json" }));
+    link.download = "howsmytrack-export.json";
+    link.click();
+    URL.revokeObjectURL(link.href);
+    return "Your data is downloaded.";
+  });
+  const deleteAccount = act(async () => {
+    await unwrap(api.DELETE("/api/v1/me", { body: { password: leavingPassword } }));
+    setUser(null);
+    navigate("/account-deleted", true);
+    return "";
   });
   const toggleReminders = act(async () => {
     const answer = await unwrap(api.PATCH("/api/v1/me", { body: { send_reminder_emails: !user.send_reminder_emails } }));
@@ -68,8 +92,15 @@ export function Account() {
       </section>
       <form class="card stack" onSubmit={saveEmail} aria-labelledby="email-heading">
         <h2 id="email-heading">Email</h2>
+        {user.pending_email && (
+          <p class="hint">
+            Waiting for you to confirm <strong>{user.pending_email}</strong> through the link we emailed it; until then
+            you sign in with {user.email}.
+          </p>
+        )}
         <Field id="account-email" label="Email" type="email" autoComplete="email" required value={email} error={error?.fields["email"]} onInput={(e) => setEmail(e.currentTarget.value)} />
-        <button>Save email</button>
+        <Field id="email-password" label="Current password" type="password" autoComplete="current-password" required value={emailPassword} error={error?.fields["current_password"] && `This ${error.fields["current_password"]}.`} onInput={(e) => setEmailPassword(e.currentTarget.value)} />
+        <button>Change email</button>
       </form>
       <form class="card stack" onSubmit={toggleReminders} aria-labelledby="reminders-heading">
         <h2 id="reminders-heading">Reminders</h2>
@@ -81,6 +112,25 @@ export function Account() {
         <Field id="current-password" label="Current password" type="password" autoComplete="current-password" required value={current} error={error?.fields["current_password"] && `This ${error.fields["current_password"]}.`} onInput={(e) => setCurrent(e.currentTarget.value)} />
         <Field id="new-password" label="New password" type="password" autoComplete="new-password" required minLength={8} value={next} error={error?.fields["new_password"] && `Password ${error.fields["new_password"]}.`} onInput={(e) => setNext(e.currentTarget.value)} />
         <button>Change password</button>
+      </form>
+      <form class="card stack" onSubmit={download} aria-labelledby="export-heading">
+        <h2 id="export-heading">Your data</h2>
+        <p>Everything we hold about you (requests, feedback written and received, replies, notifications) as one file.</p>
+        <button>Download my data</button>
+      </form>
+      <form class="card stack danger-zone" onSubmit={deleteAccount} aria-labelledby="delete-heading">
+        <h2 id="delete-heading">Delete your account</h2>
+        <p>
+          Your email and password are erased and you are signed out everywhere. Feedback you wrote stays, anonymous;
+          feedback you still owe is dropped so nobody waits for you. This cannot be undone.
+        </p>
+        <Field id="delete-password" label="Your password" type="password" autoComplete="current-password" required value={leavingPassword} error={error?.fields["password"] && `This ${error.fields["password"]}.`} onInput={(e) => setLeavingPassword(e.currentTarget.value)} />
+        <label class="check">
+          <input type="checkbox" checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} /> I understand my account cannot be restored
+        </label>
+        <button class="danger" disabled={!sure}>
+          Delete my account
+        </button>
       </form>
     </Page>
   );

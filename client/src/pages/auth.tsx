@@ -1,8 +1,8 @@
-// Sign in, sign up, forgotten password and its reset link.
-import { useState } from "preact/hooks";
-import { api, unwrap } from "../lib/api";
+// Sign in, sign up, forgotten password and its reset link, the email confirmation link, goodbye.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, api, unwrap } from "../lib/api";
 import { describe } from "../lib/errors";
-import { useSubmit } from "../lib/forms";
+import { asApiError, useSubmit } from "../lib/forms";
 import { navigate } from "../lib/router";
 import { useSession } from "../lib/session";
 import { Alert, Field, Link, Page } from "../components/ui";
@@ -128,6 +128,46 @@ export function ResetPassword(props: { token: string }) {
           </form>
         </>
       )}
+    </Page>
+  );
+}
+
+/** The page an email confirmation link opens: it spends the link at once and says what happened. */
+export function VerifyEmail(props: { token: string }) {
+  const { user, reload } = useSession();
+  const [state, setState] = useState<"working" | "done" | ApiError>("working");
+  useEffect(() => {
+    unwrap(api.POST("/api/v1/auth/verify-email", { body: { token: props.token } }))
+      .then(() => {
+        setState("done");
+        return reload();
+      })
+      .catch((caught: unknown) => setState(asApiError(caught)));
+  }, [props.token]);
+  return (
+    <Page title="Confirm your email" narrow>
+      {state === "working" && <p role="status">Confirming…</p>}
+      {state instanceof ApiError && <Alert>{describe(state)}</Alert>}
+      {state === "done" && <Alert kind="success">Your email address is confirmed.</Alert>}
+      {state !== "working" && (
+        <p>
+          <Link href={user ? "/" : "/sign-in"}>{user ? "Go to your groups" : "Sign in"}</Link>
+        </p>
+      )}
+    </Page>
+  );
+}
+
+export function AccountDeleted() {
+  return (
+    <Page title="Your account is deleted" narrow>
+      <p>
+        Your email address and password are erased and your sessions have ended. The feedback you wrote stays with the
+        tracks it was written for, linked to nobody. Thank you for listening.
+      </p>
+      <p>
+        <Link href="/sign-up">Create a new account</Link>
+      </p>
     </Page>
   );
 }
