@@ -84,9 +84,12 @@ class Mailer:
             if not self.settings.is_development:
                 return [MailError("SMTP_URL is not set; email cannot be sent") for _ in messages]
             folder = Path(self.settings.mail_folder)
-            folder.mkdir(parents=True, exist_ok=True)
-            for message in messages:
-                self._write_to_folder(folder, message)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for message in messages:
+                    self._write_to_folder(folder, message)
+            except OSError as error:
+                return [MailError(f"cannot write to the mail folder {folder}: {error}") for _ in messages]
             return [None for _ in messages]
         results: list[Exception | None] = []
         try:

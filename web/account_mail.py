@@ -71,3 +71,5 @@ async def _send_quietly(mailer: Mailer, messages: list[Message]) -> None:
             await to_thread.run_sync(mailer.send, message)
         except MailError as error:
             log.warning("account email not sent: %s", error)
+        except Exception:  # after the answer: a failure here must not break the client's connection
+            log.exception("account email not sent")

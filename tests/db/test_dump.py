@@ -16,7 +16,7 @@ import pytest
 from peewee import IntegrityError
 
 from application import Settings
-from db import dump, responses
+from db import account_lifecycle, dump, responses
 from db.accounts import load_current_user, revoke_token, start_password_reset
 from db.connection import database, init_database
 from db.migrate import migrate
@@ -39,12 +39,23 @@ def rich_data(settings: Settings) -> None:
         make_request(user, tracked=index != 7, feedback_prompt=prompt, email_when_grouped=index % 2 == 0)
     execute("assign_groups", lambda: assign_groups(settings))
     with database.connection_context():
-        owed = list(FeedbackResponse.select().order_by(FeedbackResponse.id))
-        for response in owed[: len(owed) // 2]:
+        owner = users[0]
+        on_owners_track = [r for r in FeedbackResponse.select() if r.request.user_id == owner.id]
+        kept_short = min(r.user_id for r in on_owners_track)  # the one review the owner's track gets
+        chosen = [
+            response
+            for response in FeedbackResponse.select().order_by(FeedbackResponse.id)
+            if response.user_id == owner.id
+            or (response.request.user_id == owner.id and response.user_id == kept_short)
+            or (response.request.user_id != owner.id and (response.user_id + response.request_id) % 2 == 0)
+        ]
+        # The owner writes all they owe and gets one review: their track enters the pool at the deadline.
+        for response in chosen:
             writer = load_current_user(response.user_id, 0, "")
             responses.submit_response(writer, response.id, f"Feedback {response.id} ✓", True)
             responses.create_reply(writer, response.id, "A note from the writer", True)
         start_password_reset(users[0].email, "reset-token", 3600, 1_800_000_000.0)
+        account_lifecycle.start_email_change(load_current_user(users[1].id, 0, ""), "dump-new@example.com", "a-link")
         RateLimitCounter.create(key="auth-address:127.0.0.1", window=29_000_000, count=3, expires_at=utcnow())
         revoke_token("a-jti", 1_900_000_000)
         due = FeedbackGroup.select().first().due_at

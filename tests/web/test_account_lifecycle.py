@@ -209,3 +209,14 @@ def test_a_new_address_taken_before_its_link_is_used_is_refused(mailing: tuple[T
     assert client.post("/api/v1/auth/verify-email", json={"token": links[0]}).status_code == 204
     late = client.post("/api/v1/auth/verify-email", json={"token": links[1]})
     assert late.status_code == 409 and late.json()["error"]["code"] == "email_taken"
+
+
+def test_an_email_that_cannot_be_written_does_not_break_the_connection(settings: Settings, tmp_path: Any) -> None:
+    """Development without SMTP writes mail to a folder; one that cannot be made fails that email only."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    app = build_app(replace(settings, mail_folder=str(blocked / "mail")))
+    with TestClient(app, headers={"Origin": ORIGIN}) as client:
+        body = {"email": "fay@example.com", "password": "a fine passphrase"}
+        assert client.post(REGISTER, json=body).status_code == 201
+        assert client.get("/api/v1/me").status_code == 200  # the same connection still answers
