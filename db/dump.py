@@ -12,12 +12,13 @@ the same file on either backend. The version changes only when the format itself
 tables or columns change: `migration` pins those), and `import` reads only its own version.
 
 `import` loads into an empty schema at the same migration level, in one transaction (all or
-nothing), then moves PostgreSQL's id sequences past the imported ids.
+nothing; on PostgreSQL with COPY), then moves PostgreSQL's id sequences past the imported ids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -98,12 +99,37 @@ def import_data(db: Database, document: dict[str, Any]) -> dict[str, int]:
                 chosen = [fields[name] for name in table["columns"]]
                 parse = [_parser(field) for field in chosen]
                 rows = [[convert(value) for convert, value in zip(parse, row, strict=True)] for row in table["rows"]]
-                for start in range(0, len(rows), BATCH):
-                    model.insert_many(rows[start : start + BATCH], fields=chosen).execute()
+                if is_postgres():
+                    _copy(db, model._meta.table_name, table["columns"], rows)
+                else:
+                    for start in range(0, len(rows), BATCH):
+                        model.insert_many(rows[start : start + BATCH], fields=chosen).execute()
                 counts[model._meta.table_name] = len(rows)
             if is_postgres():
                 _move_sequences(db)
     return counts
+
+
+def _csv_field(value: Any) -> str:
+    """One CSV field for COPY: NULL as an unquoted empty field, every text quoted (so an empty text
+    stays empty), numbers as Python writes them (exact for floats)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _copy(db: Any, table: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """PostgreSQL's COPY: the fast way in."""
+    if not rows:
+        return
+    buffer = io.StringIO("".join(",".join(_csv_field(value) for value in row) + "\n" for row in rows))
+    names = ", ".join(f'"{name}"' for name in columns)
+    db.cursor().copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
 
 
 def _move_sequences(db: Any) -> None:
