@@ -22,8 +22,8 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from db import notifications
 from db.accounts import EMAIL_TAKEN, CurrentUser, register
+from db.bans import NOT_BANNED
 from db.connection import database
 from db.errors import Conflict, InvalidToken
 from db.models import (
@@ -31,7 +31,6 @@ from db.models import (
     EmailVerification,
     FeedbackRequest,
     FeedbackResponse,
-    NeedsFeedback,
     Notification,
     PasswordReset,
     Recommendation,
@@ -42,11 +41,12 @@ from db.models import (
     utcnow,
 )
 from db.rows import dict_rows
+from db.withdrawal import leave_exchange
 
 LINK_TTL = dt.timedelta(days=1)
 VERIFY, CHANGE = "verify", "change"
 # The rule for emails other than verification and reset: only to a proved address.
-VERIFIED = User.email_verified_at.is_null(False) & User.deleted_at.is_null()
+VERIFIED = User.email_verified_at.is_null(False) & User.deleted_at.is_null() & NOT_BANNED
 
 
 def _hash(token: str) -> str:
@@ -184,18 +184,8 @@ def delete_account(user: CurrentUser) -> None:
             send_reminder_emails=False,
             email_verified_at=None,
             deleted_at=now,
-            token_version=User.token_version + 1,
         ).where(User.id == user.id).execute()
-        notifications.announce_session_change(user.id)
-        FeedbackRequest.delete().where((FeedbackRequest.user == user.id) & FeedbackRequest.group.is_null()).execute()
-        FeedbackResponse.delete().where(
-            (FeedbackResponse.user == user.id) & FeedbackResponse.submitted_at.is_null()
-        ).execute()
-        their_tracks = FeedbackRequest.select(FeedbackRequest.id).where(FeedbackRequest.user == user.id)
-        FeedbackResponse.delete().where(
-            FeedbackResponse.request.in_(their_tracks) & FeedbackResponse.submitted_at.is_null()
-        ).execute()
-        NeedsFeedback.delete().where(NeedsFeedback.owner == user.id).execute()
+        leave_exchange(user.id)
         for model in (Notification, Recommendation, Strike, PasswordReset, EmailVerification, EmailOutbox):
             model.delete().where(model.user == user.id).execute()
 

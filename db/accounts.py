@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import JOIN, IntegrityError, fn
 
-from db import deadlines, notifications, rate_limits, visibility
+from db import bans, deadlines, notifications, rate_limits, visibility
 from db.connection import database
 from db.errors import Conflict, InvalidToken, NotAuthenticated
 from db.models import PasswordReset, RevokedToken, User, iso, utcnow
@@ -134,6 +134,7 @@ def finish_sign_in(attempt: SignInAttempt, now: float) -> dict[str, Any]:
     """The signed-in user's payload (with their token version), once the password was right."""
     assert attempt.user_id is not None
     rate_limits.forget_attempt(attempt.failures_key, ACCOUNT_FAILURE_WINDOW, now)
+    bans.refuse_if_banned(attempt.user_id)
     version = User.select(User.token_version).where(User.id == attempt.user_id).scalar()
     return user_payload(attempt.user_id) | {"token_version": int(version)}
 

@@ -3,14 +3,17 @@ feedback, ratings and replies, and a login to try them with. Running it twice ch
 
 from __future__ import annotations
 
+from db import stats
 from db.connection import database
 from db.group_planning import plan_groups
 from db.grouping import apply_plan, group_unassigned, read_candidates
-from db.models import FeedbackRequest, FeedbackResponse, Reply, User, utcnow
+from db.models import FeedbackRequest, FeedbackResponse, Reply, Report, User, utcnow
 from db.passwords import hash_password
 
 DEMO_EMAIL = "demo@howsmytrack.example"
 DEMO_PASSWORD = "demo listener 42"
+# An operator's account for the admin pages (same password), with one report waiting in the queue.
+DEMO_ADMIN_EMAIL = "admin@howsmytrack.example"
 PEERS = [
     ("nova@howsmytrack.example", 4.6, "electronic"),
     ("kite@howsmytrack.example", 4.1, "electronic"),
@@ -28,7 +31,10 @@ DEMO_DEADLINE_HOURS = 72
 
 
 def _login(web_url: str) -> str:
-    return f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}  (the client: {web_url}/ ; the API docs: {web_url}/docs)"
+    return (
+        f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}, admin: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}  "
+        f"(the client: {web_url}/ ; the API docs: {web_url}/docs)"
+    )
 
 
 def _track(slug: str) -> str:
@@ -84,6 +90,18 @@ def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
             FeedbackResponse.update(rating=5, rated_at=utcnow()).where(FeedbackResponse.id == received[0].id).execute()
             Reply.create(response=received[0].id, author=demo.id, text="Thanks! Which part of the pad did you like?")
             Reply.create(response=received[0].id, author=received[0].user, text="The filter sweep in the intro.")
+            # The demo user reported the last piece they received; it waits in the moderation queue.
+            User.create(email=DEMO_ADMIN_EMAIL, password_hash=password_hash, is_admin=True, email_verified_at=confirmed)
+            FeedbackResponse.update(feedback="ok", rating=1, rated_at=utcnow()).where(
+                FeedbackResponse.id == received[-1].id
+            ).execute()
+            Report.create(
+                reporter=demo.id,
+                response=received[-1].id,
+                writer=received[-1].user,
+                reason="low_effort",
+                text="Just one word for a whole track.",
+            )
             # A fresh hip hop group where the demo user still owes feedback, so theirs stays locked.
             hip_hop = group_round([(demo, "hip_hop"), *[(peer, "hip_hop") for peer in peers[3:]]])
             # The others have written theirs: the demo user sees the count, and the text once they write too.
@@ -98,6 +116,8 @@ def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
                 genre="pop",
                 feedback_prompt="Is the chorus catchy enough?",
             )
+        with database.atomic():
+            stats.store_days(utcnow().date())  # the admin charts' last 30 days
     return "demo data added; " + _login(web_url)
 
 

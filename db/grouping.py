@@ -16,6 +16,7 @@ from typing import Any
 
 from db import deadlines, notifications
 from db.account_lifecycle import VERIFIED
+from db.bans import NOT_BANNED
 from db.bulk import batched, insert_rows, update_from_values
 from db.connection import database, is_postgres
 from db.group_planning import Candidate, PlannedGroup, plan_groups
@@ -38,7 +39,7 @@ def read_candidates(now: datetime) -> list[Candidate]:
             User.rating,
         )
         .join(User, on=(FeedbackRequest.user == User.id))
-        .where(FeedbackRequest.group.is_null())
+        .where(FeedbackRequest.group.is_null() & NOT_BANNED)
     )
     if is_postgres():
         rows = rows.for_update(of=FeedbackRequest)

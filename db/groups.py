@@ -61,7 +61,7 @@ WHERE r.group_id = :group AND r.user_id = :user
 def _responses(condition: str, order: str) -> Statement:
     """Responses with the request they are about and the viewer's (`:user`) reply counts."""
     return Statement(f"""
-SELECT fr.id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating,
+SELECT fr.id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating, fr.hidden_at,
     {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
     (SELECT COUNT(*) FROM reply all_replies WHERE all_replies.response_id = fr.id) AS reply_count,
     {visibility.unread_on(":user", "fr", owner="reviewed.user_id")} AS unread_count,

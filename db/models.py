@@ -54,6 +54,8 @@ class User(BaseModel):
     email_verified_at = DateTimeField(null=True)
     pending_email = CharField(max_length=254, null=True)
     deleted_at = DateTimeField(null=True)
+    banned_at = DateTimeField(null=True)
+    ban_reason = TextField(null=True)
 
 
 class RevokedToken(BaseModel):
@@ -140,6 +142,7 @@ class FeedbackResponse(BaseModel):
     rated_at = DateTimeField(null=True)
     # Written on a recommended track from outside its group (db/recommendations.py).
     extra = BooleanField(default=False)
+    hidden_at = DateTimeField(null=True)
 
 
 class Reply(BaseModel):
@@ -150,6 +153,7 @@ class Reply(BaseModel):
     allow_replies = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     read_at = DateTimeField(null=True)
+    hidden_at = DateTimeField(null=True)
 
 
 class JobRun(BaseModel):
@@ -229,6 +233,42 @@ class Recommendation(BaseModel):
         indexes = ((("user", "day", "rank"), True),)
 
 
+class Report(BaseModel):
+    """A user's report of a piece of feedback or a reply (db/reports.py)."""
+
+    id = AutoField()
+    reporter = ForeignKeyField(User, on_delete="CASCADE")
+    response = ForeignKeyField(FeedbackResponse, null=True, on_delete="CASCADE")
+    reply = ForeignKeyField(Reply, null=True, on_delete="CASCADE")
+    writer = ForeignKeyField(User, on_delete="CASCADE", backref="reports_against")
+    reason = CharField(max_length=20)
+    text = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    state = CharField(max_length=20, default="open")
+    resolved_at = DateTimeField(null=True)
+    resolved_by_id = IntegerField(null=True)
+
+
+class AuditLog(BaseModel):
+    """One admin action; append-only (the database refuses updates and deletes)."""
+
+    id = AutoField()
+    actor_id = IntegerField(null=True)
+    actor = CharField(max_length=254)
+    action = CharField(max_length=40)
+    target_type = CharField(max_length=20)
+    target_id = IntegerField(null=True)
+    reason = TextField(default="")
+    detail = TextField(default="{}")
+    created_at = DateTimeField(default=utcnow)
+
+
+class DailyStats(BaseModel):
+    day = CharField(max_length=10, primary_key=True)
+    figures = TextField()
+    computed_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = [
     User,
     RevokedToken,
@@ -245,4 +285,7 @@ ALL_MODELS = [
     Strike,
     NeedsFeedback,
     Recommendation,
+    Report,
+    AuditLog,
+    DailyStats,
 ]

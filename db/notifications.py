@@ -12,6 +12,11 @@ Kinds (an open set: clients ignore kinds they do not know):
 - `request_withdrawn`: your request was withdrawn (request_id; already read when you did it yourself).
 - `last_call`: a group's deadline is 12 hours away and you still owe feedback there (group_id, request_id).
 - `strike`: you missed a group's deadline (group_id); see your standing in /me.
+- `report_dismissed` / `report_upheld`: a moderator looked at what you reported (group_id; response_id:
+  the reported feedback or the thread of the reported reply) and left it, or acted on it.
+- `content_removed`: a moderator removed your feedback or a reply of yours (group_id, response_id).
+- `moderation_warning`: a moderator warned you about your feedback or a reply of yours (group_id,
+  response_id).
 
 Announcing: on PostgreSQL a NOTIFY on `CHANNEL`, sent inside the writing transaction (so delivered
 at commit and dropped on rollback) with ids only in its payload; every app process LISTENs
@@ -41,7 +46,24 @@ REMINDER = "reminder"
 REQUEST_WITHDRAWN = "request_withdrawn"
 LAST_CALL = "last_call"
 STRIKE = "strike"
-KINDS = (GROUPED, FEEDBACK_RECEIVED, FEEDBACK_UNLOCKED, REPLY, REMINDER, REQUEST_WITHDRAWN, LAST_CALL, STRIKE)
+REPORT_DISMISSED = "report_dismissed"
+REPORT_UPHELD = "report_upheld"
+CONTENT_REMOVED = "content_removed"
+MODERATION_WARNING = "moderation_warning"
+KINDS = (
+    GROUPED,
+    FEEDBACK_RECEIVED,
+    FEEDBACK_UNLOCKED,
+    REPLY,
+    REMINDER,
+    REQUEST_WITHDRAWN,
+    LAST_CALL,
+    STRIKE,
+    REPORT_DISMISSED,
+    REPORT_UPHELD,
+    CONTENT_REMOVED,
+    MODERATION_WARNING,
+)
 
 CHANNEL = "howsmytrack_notifications"
 MAX_PAYLOAD = 7900  # PostgreSQL's NOTIFY payload limit is 8,000 bytes

@@ -87,12 +87,15 @@ def response_payload(row: dict[str, Any], show_rating: bool) -> dict[str, Any]:
     """The contract's `response` from a row of response columns plus `req_`-prefixed request columns.
 
     Reply counts show only where the viewer's thread is open (`thread_open`, from db.visibility).
+    Feedback a moderator removed (`hidden_at`) shows without its text, to everyone.
     """
     show_replies = bool(row["thread_open"])
+    removed = row["hidden_at"] is not None
     return {
         "id": row["id"],
         "request": request_payload(row, "req_", with_email_flag=False),
-        "feedback": row["feedback"],
+        "feedback": "" if removed else row["feedback"],
+        "removed_by_moderator": removed,
         "submitted": row["submitted_at"] is not None,
         "submitted_at": iso(row["submitted_at"]),
         "allow_replies": bool(row["allow_replies"]),

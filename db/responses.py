@@ -179,7 +179,8 @@ def _reply_payload(reply: dict[str, Any], user_id: int) -> dict[str, Any]:
     return {
         "id": reply["id"],
         "author": "you" if reply["author"] == user_id else "them",
-        "text": reply["text"],
+        "text": "" if reply["hidden_at"] else reply["text"],
+        "removed_by_moderator": reply["hidden_at"] is not None,
         "allow_replies": bool(reply["allow_replies"]),
         "created_at": iso(reply["created_at"]),
         "read_at": iso(reply["read_at"]),
@@ -188,7 +189,9 @@ def _reply_payload(reply: dict[str, Any], user_id: int) -> dict[str, Any]:
 
 def _thread(response_id: int) -> list[dict[str, Any]]:
     return dict_rows(
-        Reply.select(Reply.id, Reply.author, Reply.text, Reply.allow_replies, Reply.created_at, Reply.read_at)
+        Reply.select(
+            Reply.id, Reply.author, Reply.text, Reply.allow_replies, Reply.created_at, Reply.read_at, Reply.hidden_at
+        )
         .where(Reply.response == response_id)
         .order_by(Reply.created_at, Reply.id)
     )
@@ -232,6 +235,7 @@ def create_reply(user: CurrentUser, response_id: int, text: str, allow_replies: 
                 "allow_replies": allow_replies,
                 "created_at": reply.created_at,
                 "read_at": None,
+                "hidden_at": None,
             },
             user.id,
         )

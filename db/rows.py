@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from db.connection import is_postgres
+
 
 def dict_rows(query: Any) -> list[dict[str, Any]]:
     return list(query.dicts())
@@ -16,3 +18,8 @@ def first_dict(query: Any) -> dict[str, Any] | None:
 
 def tuple_rows(query: Any) -> list[tuple[Any, ...]]:
     return list(query.tuples())
+
+
+def locked(query: Any) -> Any:
+    """`query` taking row locks on PostgreSQL (SQLite's transactions lock the whole file anyway)."""
+    return query.for_update() if is_postgres() else query

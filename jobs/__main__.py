@@ -9,6 +9,7 @@ from jobs import (
     assign_groups,
     calculate_user_ratings,
     clean_up,
+    compute_stats,
     enforce_deadlines,
     history,
     recommend_tracks,
@@ -20,6 +21,7 @@ JOBS: dict[str, Callable[[list[str] | None], int]] = {
     "send_group_reminders": send_group_reminders.main,
     "assign_groups": assign_groups.main,
     "recommend_tracks": recommend_tracks.main,
+    "compute_stats": compute_stats.main,
     "enforce_deadlines": enforce_deadlines.main,
     "clean_up": clean_up.main,
 }

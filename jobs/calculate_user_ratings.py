@@ -4,7 +4,8 @@ Crontab (02:00 UTC):  0 2 * * *  python -m jobs calculate_user_ratings
 Operator:             docker compose exec cron python -m jobs calculate_user_ratings
 
 One set-based UPDATE: a window function numbers each writer's rated responses newest first
-(by submission time); users with fewer than 3 keep their previous rating.
+(by submission time); users with fewer than 3 keep their previous rating. Feedback a moderator
+removed (`hidden_at`) does not count.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ FROM (
         SELECT user_id, rating,
                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY submitted_at DESC, id DESC) AS position
         FROM feedback_response
-        WHERE rating IS NOT NULL AND submitted_at IS NOT NULL
+        WHERE rating IS NOT NULL AND submitted_at IS NOT NULL AND hidden_at IS NULL
     ) AS ranked
     WHERE position <= {WINDOW}
     GROUP BY user_id

@@ -63,10 +63,18 @@ def truncate_all() -> None:
         if is_postgres():
             database.execute_sql("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE")
         else:
+            # The audit log refuses deletes (append-only); its trigger steps aside while tests empty it.
+            guard = database.execute_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_no_delete'"
+            ).fetchall()
             with database.atomic():
+                for name, _ in guard:
+                    database.execute_sql(f"DROP TRIGGER {name}")
                 for name in reversed(tables):
                     database.execute_sql(f'DELETE FROM "{name}"')
                 database.execute_sql("DELETE FROM sqlite_sequence")
+                for _, sql in guard:
+                    database.execute_sql(sql)
 
 
 @pytest.fixture

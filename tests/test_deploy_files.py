@@ -72,6 +72,7 @@ def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
         "send_group_reminders": (2, 15),
         "assign_groups": (2, 30),
         "recommend_tracks": (2, 45),
+        "compute_stats": (2, 50),
         "clean_up": (3, 0),
     }
     hourly = [line for line in text.splitlines() if line.startswith("45 * * * * root ")]
@@ -98,6 +99,7 @@ def test_jobs_cli_lists_runs_and_reports(tmp_path: Path) -> None:
         "send_group_reminders",
         "assign_groups",
         "recommend_tracks",
+        "compute_stats",
         "enforce_deadlines",
         "clean_up",
     ]

@@ -14,7 +14,19 @@ from starlette.routing import BaseRoute
 
 from application import Settings
 from db.connection import init_database
-from web import auth, client, feedback_requests, groups, me, notifications, ops, recommendations, responses
+from web import (
+    admin,
+    auth,
+    client,
+    feedback_requests,
+    groups,
+    me,
+    notifications,
+    ops,
+    recommendations,
+    reports,
+    responses,
+)
 from web.errors import EXCEPTION_HANDLERS
 from web.live import NotificationHub
 from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
@@ -33,6 +45,8 @@ def all_routes(docs: bool = True) -> list[BaseRoute]:
         *responses.routes,
         *notifications.routes,
         *recommendations.routes,
+        *reports.routes,
+        *admin.routes,
     ]
 
 

@@ -171,10 +171,11 @@ routes = [
             Credentials,
             response=UserEnvelope,
             auth=False,
-            errors=("invalid_credentials", "forbidden", "rate_limited"),
+            errors=("invalid_credentials", "forbidden", "account_banned", "rate_limited"),
             description="A wrong email and a wrong password get the same `401 invalid_credentials`. Failed attempts "
             "are limited per account (`AUTH_FAILURES_PER_ACCOUNT` per 15 minutes) and all attempts per client "
-            "address; past either, `429` with `Retry-After`. A browser request from a foreign origin is refused.",
+            "address; past either, `429` with `Retry-After`. A browser request from a foreign origin is refused. "
+            "A banned account, with the right password, gets `403 account_banned` and the ban's reason.",
         ),
     ),
     api(
@@ -187,9 +188,9 @@ routes = [
             Credentials,
             response=TokenOut,
             auth=False,
-            errors=("invalid_credentials", "rate_limited"),
+            errors=("invalid_credentials", "account_banned", "rate_limited"),
             description="For clients that are not browsers: the token goes in `Authorization: Bearer …`; "
-            "no cookie is set. Limited as login is.",
+            "no cookie is set. Limited as login is; a banned account is refused as at login.",
         ),
     ),
     api(

@@ -18,6 +18,7 @@ from web.routing import MAX_ID, RouteDoc
 from web.schemas import NAMED, NAMED_ENUMS, ErrorOut, Genre, Status
 
 EVENT_STREAM = "text/event-stream"
+CSV = "text/csv"
 ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 TAGS = [
@@ -28,6 +29,11 @@ TAGS = [
     {"name": "feedback", "description": "Writing and rating feedback, and the reply threads on it."},
     {"name": "notifications", "description": "The inbox of what happened to the caller, and its live stream."},
     {"name": "operations", "description": "Liveness and readiness for load balancers and orchestrators."},
+    {
+        "name": "admin",
+        "description": "Operators' routes, for admins only: anyone else (signed in or not) gets `404`. Admins see "
+        "identities here (emails, who wrote what) that members never see. Every action is in the audit log.",
+    },
 ]
 RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}
@@ -100,6 +106,8 @@ def _success(doc: RouteDoc) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "No content" if doc.status == 204 else "Success"}
     if doc.media_type == EVENT_STREAM:
         success["content"] = {EVENT_STREAM: {"schema": {"type": "string", "description": "Server-sent events."}}}
+    elif doc.media_type == CSV:
+        success["content"] = {CSV: {"schema": {"type": "string", "description": "CSV with a header line."}}}
     elif isinstance(doc.response, type) and issubclass(doc.response, BaseModel):
         success["content"] = {"application/json": {"schema": _ref(doc.response)}}
     elif doc.response is not None:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from db.errors import NotFound
+from db.errors import Forbidden, NotAuthenticated, NotFound
 from web.error_codes import BODY, DATABASE, ERROR_CODES, SESSION, status_of
 from web.session import UNSAFE_METHODS, claims_of
 
@@ -56,11 +56,15 @@ class RouteDoc:
     etag: bool = False
     operation_id: str = ""
     media_type: str = "application/json"
+    # Admins only: anyone else, signed in or not, is told the route does not exist (404).
+    admin: bool = False
 
     def error_codes(self, method: str, path: str) -> dict[int, list[str]]:
         """Every error code the route can answer with, by status."""
         codes = set(self.errors)
-        if self.auth:
+        if self.admin:
+            codes.add("not_found")
+        elif self.auth:
             codes |= set(SESSION)
             if method in UNSAFE_METHODS:
                 codes.add("forbidden")  # a cookie request from a foreign origin (CSRF)
@@ -79,7 +83,7 @@ class RouteDoc:
 
 
 def api(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
-    return documented(API_PREFIX + path, _guarded(endpoint, doc.auth), method, doc)
+    return documented(API_PREFIX + path, _guarded(endpoint, doc), method, doc)
 
 
 def documented(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
@@ -88,17 +92,23 @@ def documented(path: str, endpoint: Callable[..., Awaitable[Response]], method: 
     return route
 
 
-def _guarded(endpoint: Callable[..., Awaitable[Response]], auth: bool) -> Callable[[Request], Awaitable[Response]]:
+def _guarded(endpoint: Callable[..., Awaitable[Response]], doc: RouteDoc) -> Callable[[Request], Awaitable[Response]]:
     """Checks every route makes before its handler runs.
 
     A route that needs a session checks the token (signature, expiry, CSRF) first, so anonymous
     callers learn nothing from validation errors; the database check follows in the handler's
-    unit of work. An id no row can have (past the columns' 32-bit range) is simply not found.
+    unit of work. An id no row can have (past the columns' 32-bit range) is simply not found. An
+    admin route answers anything short of an admin's valid session (with CSRF) as not found.
     """
 
     @functools.wraps(endpoint)
     async def checked(request: Request) -> Response:
-        if auth:
+        if doc.admin:
+            try:
+                request.state.claims = claims_of(request)
+            except (NotAuthenticated, Forbidden):
+                raise NotFound() from None
+        elif doc.auth:
             request.state.claims = claims_of(request)
         if any(isinstance(value, int) and value > MAX_ID for value in request.path_params.values()):
             raise NotFound()

@@ -442,10 +442,14 @@ class ReviewedRequest(BaseModel):
     embed_url: str | None = Field(description=EMBED_TEXT)
 
 
+REMOVED_TEXT = "A moderator removed this; its text is no longer shown (empty) and it does not count for ratings."
+
+
 class ResponseOut(BaseModel):
     id: int
     request: ReviewedRequest
     feedback: str
+    removed_by_moderator: bool = Field(description=REMOVED_TEXT)
     submitted: bool
     submitted_at: datetime | None
     allow_replies: bool
@@ -515,6 +519,7 @@ class ReplyOut(BaseModel):
     id: int
     author: Literal["you", "them"]
     text: str
+    removed_by_moderator: bool = Field(description=REMOVED_TEXT)
     allow_replies: bool
     created_at: datetime
     read_at: datetime | None

@@ -13,8 +13,9 @@ from starlette.responses import Response
 from application import Settings
 from db import rate_limits
 from db.accounts import load_current_user
+from db.audit import Actor
 from db.connection import run_in_db
-from db.errors import Forbidden, NotAuthenticated
+from db.errors import Forbidden, NotAuthenticated, NotFound
 from web.tokens import BadToken, Claims, decode_token
 
 COOKIE = "JWT"
@@ -101,6 +102,22 @@ async def with_user(request: Request, fn: Callable[..., T], *args: Any) -> T:
     """Run `fn(current_user, *args)` as one database visit, after checking the caller's token."""
     claims = current_claims(request)
     return await run_in_db(_as_user, claims, fn, args)
+
+
+def _as_admin(claims: Claims, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    try:
+        user = load_current_user(claims.user_id, claims.version, claims.jti)
+    except NotAuthenticated:
+        raise NotFound() from None
+    if not user.is_admin:
+        raise NotFound()
+    return fn(Actor(user.id, user.email), *args)
+
+
+async def with_admin(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(actor, *args)` as one database visit for an admin; anyone else is not found (the
+    admin routes do not reveal that they exist)."""
+    return await run_in_db(_as_admin, current_claims(request), fn, args)
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:

@@ -4,6 +4,7 @@ import { api } from "./lib/api";
 import { navigate, useRoute, type Route } from "./lib/router";
 import { SessionContext, useSession, useSessionState } from "./lib/session";
 import { Account } from "./pages/Account";
+import { Admin } from "./pages/admin/Admin";
 import { AccountDeleted, ForgotPassword, ResetPassword, SignIn, SignUp, VerifyEmail } from "./pages/auth";
 import { Group } from "./pages/Group";
 import { Home } from "./pages/Home";
@@ -55,6 +56,11 @@ function Header(props: { route: Route }) {
           <Link href="/account" aria-current={props.route.page === "account" ? "page" : undefined}>
             Account
           </Link>
+          {user.is_admin && (
+            <Link href="/admin" aria-current={props.route.page === "admin" ? "page" : undefined}>
+              Admin
+            </Link>
+          )}
           <button class="link" onClick={signOut}>
             Sign out
           </button>
@@ -96,6 +102,8 @@ function Current(props: { route: Route }) {
       return <VerifyEmail token={route.token} />;
     case "account-deleted":
       return <AccountDeleted />;
+    case "admin":
+      return <Admin section={route.section} id={route.id} />;
     default:
       return (
         <Page title="Page not found">

@@ -16,12 +16,23 @@ import pytest
 from peewee import IntegrityError
 
 from application import Settings
-from db import account_lifecycle, dump, responses
+from db import account_lifecycle, admins, dump, reports, responses
 from db.accounts import load_current_user, revoke_token, start_password_reset
+from db.audit import Actor
 from db.connection import database, init_database
 from db.migrate import migrate
-from db.models import ALL_MODELS, FeedbackGroup, FeedbackResponse, JobRun, RateLimitCounter, User, utcnow
+from db.models import (
+    ALL_MODELS,
+    FeedbackGroup,
+    FeedbackRequest,
+    FeedbackResponse,
+    JobRun,
+    RateLimitCounter,
+    User,
+    utcnow,
+)
 from jobs.assign_groups import assign_groups
+from jobs.compute_stats import compute_stats
 from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
@@ -62,6 +73,21 @@ def rich_data(settings: Settings) -> None:
     execute("enforce_deadlines", lambda: enforce_deadlines(settings, due + dt.timedelta(hours=1)))
     make_request(users[8])
     execute("recommend_tracks", lambda: recommend_tracks(settings))
+    # Moderation: a report on the one review of the owner's track, resolved by a new admin.
+    admins.grant(users[0].email)
+    with database.connection_context():
+        review = FeedbackResponse.get(
+            (FeedbackResponse.user == kept_short)
+            & FeedbackResponse.submitted_at.is_null(False)
+            & (
+                FeedbackResponse.request.in_(
+                    FeedbackRequest.select(FeedbackRequest.id).where(FeedbackRequest.user == owner.id)
+                )
+            )
+        )
+        report = reports.create_report(load_current_user(owner.id, 0, ""), review.id, None, "low_effort", "One line")
+        reports.resolve(Actor(owner.id, owner.email), report["id"], "warn", "Say what you heard")
+    execute("compute_stats", lambda: compute_stats(settings, due + dt.timedelta(days=1)))
 
 
 def _fresh(url: str) -> Any:

@@ -41,6 +41,10 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "verifyEmail": {"token": "not-a-real-token"},
     "deleteMe": {"password": PASSWORD},
     "writeExtraFeedback": {"feedback": "Lovely low end.", "allow_replies": True},
+    "createReport": {"response_id": 1, "reason": "spam"},
+    "banUser": {"reason": "spam"},
+    "unbanUser": {"reason": "appeal upheld"},
+    "resolveReport": {"action": "dismiss"},
 }
 
 
@@ -58,7 +62,7 @@ OPERATIONS = _operations()
 
 
 def _url(path: str) -> str:
-    for name in ("request_id", "group_id", "response_id"):
+    for name in ("request_id", "group_id", "response_id", "user_id", "report_id"):
         path = path.replace(name, MISSING_ID)
     return path
 
@@ -77,7 +81,9 @@ def _code(response: Any) -> str:
     return str(response.json()["error"]["code"])
 
 
-AUTHENTICATED = [case for case in OPERATIONS if case[3].auth]
+AUTHENTICATED = [case for case in OPERATIONS if case[3].auth and not case[3].admin]
+# Admin routes answer everything short of an admin's valid session as not found (tests/web/test_authorisation.py).
+ADMIN = [case for case in OPERATIONS if case[3].admin]
 COOKIE_WRITES = [case for case in AUTHENTICATED if case[1] in ("POST", "PUT", "PATCH", "DELETE")]
 WITH_BODY = [case for case in OPERATIONS if case[3].body is not None]
 WITH_ID = [case for case in OPERATIONS if "_id" in case[2]]
@@ -87,7 +93,7 @@ USING_DATABASE = [case for case in OPERATIONS if case[3].database]
 @pytest.fixture
 def signed_in(client: TestClient, settings: Settings) -> TestClient:
     """A browser session: the cookie a sign-in would set (without paying for argon2 each time)."""
-    token, _ = issue_token(settings, make_user("ada@example.com").id, 0)
+    token, _ = issue_token(settings, make_user("ada@example.com", is_admin=True).id, 0)
     client.cookies.set("JWT", token)
     return client
 
@@ -100,6 +106,27 @@ def test_a_spent_token_is_refused(
     assert anon.post("/api/v1/auth/logout", headers=headers).status_code == 204
     response = _call(anon, name, method, path, headers=headers)
     assert response.status_code == 401 and _code(response) == "token_revoked"
+
+
+@pytest.mark.parametrize(("name", "method", "path", "doc"), ADMIN, ids=_ids(ADMIN))
+def test_an_admin_route_answers_a_spent_admin_token_as_not_found(
+    anon: TestClient, settings: Settings, name: str, method: str, path: str, doc: Any
+) -> None:
+    headers = bearer(settings, make_user(is_admin=True))
+    assert anon.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    response = _call(anon, name, method, path, headers=headers)
+    assert response.status_code == 404 and _code(response) == "not_found"
+
+
+ADMIN_WRITES = [case for case in ADMIN if case[1] == "POST"]
+
+
+@pytest.mark.parametrize(("name", "method", "path", "doc"), ADMIN_WRITES, ids=_ids(ADMIN_WRITES))
+def test_an_admin_cookie_write_from_a_foreign_origin_is_refused_as_not_found(
+    signed_in: TestClient, name: str, method: str, path: str, doc: Any
+) -> None:
+    response = _call(signed_in, name, method, path, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 404 and _code(response) == "not_found"
 
 
 @pytest.mark.parametrize(("name", "method", "path", "doc"), COOKIE_WRITES, ids=_ids(COOKIE_WRITES))
@@ -136,7 +163,7 @@ def test_a_missing_id_is_not_found(signed_in: TestClient, name: str, method: str
 
 @pytest.fixture
 def user_headers(pg_settings: Settings) -> dict[str, str]:
-    return {**bearer(pg_settings, make_user("ada@example.com")), "Origin": ORIGIN}
+    return {**bearer(pg_settings, make_user("ada@example.com", is_admin=True)), "Origin": ORIGIN}
 
 
 @pytest.mark.parametrize(("name", "method", "path", "doc"), USING_DATABASE, ids=_ids(USING_DATABASE))
@@ -164,7 +191,8 @@ def tables_locked(pg_settings: Settings) -> Iterator[None]:
     holder = psycopg2.connect(pg_settings.database_url)
     holder.cursor().execute(
         'LOCK TABLE "user", revoked_token, rate_limit_counter, password_reset, feedback_request, feedback_group, '
-        "feedback_response, reply, email_verification, notification IN ACCESS EXCLUSIVE MODE"
+        "feedback_response, reply, email_verification, notification, report, audit_log, daily_stats, job_run "
+        "IN ACCESS EXCLUSIVE MODE"
     )
     yield
     holder.rollback()

@@ -125,6 +125,19 @@ def test_signing_out_ends_the_stream(server: str, settings: Settings) -> None:
         assert httpx.get(server + STREAM, headers=headers).status_code == 401
 
 
+def test_a_ban_ends_every_stream_of_the_account(server: str, settings: Settings) -> None:
+    user, admin = make_user(), make_user(is_admin=True)
+    with EventStream(server + STREAM, bearer(settings, user)) as stream:
+        stream.next("ready")
+        banned = httpx.post(
+            f"{server}/api/v1/admin/users/{user.id}/ban", headers=bearer(settings, admin), json={"reason": "spam"}
+        )
+        assert banned.status_code == 200
+        stream.next("session_ended")
+        assert stream.ended.wait(10)
+    assert httpx.get(server + STREAM, headers=bearer(settings, user)).status_code == 401
+
+
 def test_a_password_change_ends_every_stream_of_the_account(server: str, settings: Settings) -> None:
     user = make_user()
     headers = bearer(settings, user)

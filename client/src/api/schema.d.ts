@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in (sets the JWT cookie)
-         * @description A wrong email and a wrong password get the same `401 invalid_credentials`. Failed attempts are limited per account (`AUTH_FAILURES_PER_ACCOUNT` per 15 minutes) and all attempts per client address; past either, `429` with `Retry-After`. A browser request from a foreign origin is refused.
+         * @description A wrong email and a wrong password get the same `401 invalid_credentials`. Failed attempts are limited per account (`AUTH_FAILURES_PER_ACCOUNT` per 15 minutes) and all attempts per client address; past either, `429` with `Retry-After`. A browser request from a foreign origin is refused. A banned account, with the right password, gets `403 account_banned` and the ban's reason.
          */
         post: operations["login"];
         delete?: never;
@@ -95,7 +95,7 @@ export interface paths {
         put?: never;
         /**
          * Get a bearer token for API clients
-         * @description For clients that are not browsers: the token goes in `Authorization: Bearer …`; no cookie is set. Limited as login is.
+         * @description For clients that are not browsers: the token goes in `Authorization: Bearer …`; no cookie is set. Limited as login is; a banned account is refused as at login.
          */
         post: operations["createToken"];
         delete?: never;
@@ -608,6 +608,426 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report feedback or a reply
+         * @description Feedback on your track that you can read (`response_id`), or a reply the other person wrote on a thread open to you (`reply_id`); once per item. Moderators see the report; you hear the outcome in your notifications. Anything you cannot read is `404`.
+         */
+        post: operations["createReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users
+         * @description Users, paged, filtered and sorted. Admins only (anyone else: `404`).
+         */
+        get: operations["adminUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export users as CSV
+         * @description Every user matching the filters (at most 100,000), as CSV, in the list's order. Admins only (anyone else: `404`).
+         */
+        get: operations["adminUsersCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user, in full
+         * @description A user with their requests, groups, feedback written and received, mean ratings received and given, and the reports against them. Admins only (anyone else: `404`).
+         */
+        get: operations["adminUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ban a user
+         * @description At once: every token of theirs stops working and their live streams end; they cannot sign in (`403 account_banned`, with the reason); their waiting request is withdrawn and they are never grouped; what they owe in current groups is dropped, and their tracks leave others' review lists. Recorded in the audit log. Admins only (anyone else: `404`).
+         */
+        post: operations["banUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/unban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a ban
+         * @description They may sign in again; what the ban withdrew stays withdrawn. In the audit log. Admins only (anyone else: `404`).
+         */
+        post: operations["unbanUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List requests
+         * @description Requests, paged, filtered and sorted. Admins only (anyone else: `404`).
+         */
+        get: operations["adminRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export requests as CSV
+         * @description Every request matching the filters (at most 100,000), as CSV, in the list's order. Admins only (anyone else: `404`).
+         */
+        get: operations["adminRequestsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List groups
+         * @description Groups, paged, filtered and sorted. Admins only (anyone else: `404`).
+         */
+        get: operations["adminGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/groups.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export groups as CSV
+         * @description Every group matching the filters (at most 100,000), as CSV, in the list's order. Admins only (anyone else: `404`).
+         */
+        get: operations["adminGroupsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One group, with who owes what
+         * @description The members (with their emails) and every piece of feedback owed in the group: who writes to whom, whether it is written and rated. Members never see these identities. Admins only (anyone else: `404`).
+         */
+        get: operations["adminGroup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/job-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List job runs
+         * @description Job runs, paged, filtered and sorted. Admins only (anyone else: `404`).
+         */
+        get: operations["adminJobRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/job-runs.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export job runs as CSV
+         * @description Every job run matching the filters (at most 100,000), as CSV, in the list's order. Admins only (anyone else: `404`).
+         */
+        get: operations["adminJobRunsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List reports
+         * @description Reports, paged, filtered and sorted. Admins only (anyone else: `404`).
+         */
+        get: operations["adminReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export reports as CSV
+         * @description Every report matching the filters (at most 100,000), as CSV, in the list's order. Admins only (anyone else: `404`).
+         */
+        get: operations["adminReportsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One report, with its context
+         * @description The report, the reported text, its thread and group, and the writer's history of reports. Admins only (anyone else: `404`).
+         */
+        get: operations["adminReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/{report_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a report
+         * @description One action settles every open report on the same item: `dismiss`; `hide` (the owner sees it as removed by a moderator; it no longer counts for the writer's rating); `warn` the writer; `ban` the writer (and hide the item). The reporters hear the outcome, the writer what was done (neither learns who the other is). Recorded once in the audit log. Admins only (anyone else: `404`).
+         */
+        post: operations["resolveReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List audit log entries
+         * @description Audit log entries, paged, filtered and sorted. Admins only (anyone else: `404`).
+         */
+        get: operations["adminAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit-log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export audit log entries as CSV
+         * @description Every audit log entrie matching the filters (at most 100,000), as CSV, in the list's order. Admins only (anyone else: `404`).
+         */
+        get: operations["adminAuditLogCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The service's daily statistics
+         * @description The figures `compute_stats` stored for each day in the range, and today's computed live. At most 366 days. Admins only (anyone else: `404`).
+         */
+        get: operations["adminStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/stats.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the daily statistics as CSV
+         * @description One line per day; nested figures as `a.b` columns. Admins only (anyone else: `404`).
+         */
+        get: operations["adminStatsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -659,6 +1079,335 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** AdminGroup */
+        AdminGroup: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Genres */
+            genres: components["schemas"]["GenreKey"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due At */
+            due_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "closed";
+            /** Size */
+            size: number;
+            /**
+             * Feedback Owed
+             * @description Feedback the members owe each other in all (written or not).
+             */
+            feedback_owed: number;
+            /** Feedback Written */
+            feedback_written: number;
+        };
+        /** AdminGroupDetail */
+        AdminGroupDetail: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Genres */
+            genres: components["schemas"]["GenreKey"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due At */
+            due_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "closed";
+            /** Size */
+            size: number;
+            /**
+             * Feedback Owed
+             * @description Feedback the members owe each other in all (written or not).
+             */
+            feedback_owed: number;
+            /** Feedback Written */
+            feedback_written: number;
+            /** Members */
+            members: components["schemas"]["GroupMember"][];
+            /**
+             * Responses
+             * @description Who owes (or wrote) feedback to whom.
+             */
+            responses: components["schemas"]["GroupResponse"][];
+        };
+        /** AdminGroupEnvelope */
+        AdminGroupEnvelope: {
+            group: components["schemas"]["AdminGroupDetail"];
+        };
+        /** AdminGroupPage */
+        AdminGroupPage: {
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /** Has Next */
+            has_next: boolean;
+            /** Items */
+            items: components["schemas"]["AdminGroup"][];
+        };
+        /** AdminRequest */
+        AdminRequest: {
+            /** Id */
+            id: number;
+            user: components["schemas"]["Who"];
+            /** Genre */
+            genre: components["schemas"]["GenreKey"];
+            /** Media Url */
+            media_url: string | null;
+            /** Media Type */
+            media_type: string | null;
+            /** Track Title */
+            track_title: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "waiting" | "grouped";
+            /** Group Id */
+            group_id: number | null;
+        };
+        /** AdminRequestPage */
+        AdminRequestPage: {
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /** Has Next */
+            has_next: boolean;
+            /** Items */
+            items: components["schemas"]["AdminRequest"][];
+        };
+        /** AdminUser */
+        AdminUser: {
+            /** Id */
+            id: number;
+            /** Email */
+            email: string;
+            /** Rating */
+            rating: number | null;
+            /** Is Admin */
+            is_admin: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email Verified */
+            email_verified: boolean;
+            /** Banned */
+            banned: boolean;
+            /** Banned At */
+            banned_at: string | null;
+            /** Ban Reason */
+            ban_reason: string | null;
+            /** Deleted */
+            deleted: boolean;
+            /** Active Strikes */
+            active_strikes: number;
+            /** Reports Against */
+            reports_against: number;
+        };
+        /** AdminUserDetail */
+        AdminUserDetail: {
+            /** Id */
+            id: number;
+            /** Email */
+            email: string;
+            /** Rating */
+            rating: number | null;
+            /** Is Admin */
+            is_admin: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email Verified */
+            email_verified: boolean;
+            /** Banned */
+            banned: boolean;
+            /** Banned At */
+            banned_at: string | null;
+            /** Ban Reason */
+            ban_reason: string | null;
+            /** Deleted */
+            deleted: boolean;
+            /** Active Strikes */
+            active_strikes: number;
+            /** Reports Against */
+            reports_against: number;
+            /** Feedback Written */
+            feedback_written: number;
+            /** Feedback Received */
+            feedback_received: number;
+            /** Feedback Owed */
+            feedback_owed: number;
+            /** Mean Rating Received */
+            mean_rating_received: number | null;
+            /** Mean Rating Given */
+            mean_rating_given: number | null;
+            /**
+             * Requests
+             * @description The latest 50.
+             */
+            requests: components["schemas"]["UserRequest"][];
+            /**
+             * Groups
+             * @description The latest 50.
+             */
+            groups: components["schemas"]["UserGroup"][];
+            /**
+             * Reports
+             * @description Reports against the user's writing, the latest 50.
+             */
+            reports: components["schemas"]["ReportBrief"][];
+        };
+        /** AdminUserEnvelope */
+        AdminUserEnvelope: {
+            user: components["schemas"]["AdminUserDetail"];
+        };
+        /** AdminUserPage */
+        AdminUserPage: {
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /** Has Next */
+            has_next: boolean;
+            /** Items */
+            items: components["schemas"]["AdminUser"][];
+        };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Id */
+            id: number;
+            /**
+             * Actor Id
+             * @description The admin; null for the command line.
+             */
+            actor_id: number | null;
+            /**
+             * Actor
+             * @description The admin's email then, or `command line`.
+             */
+            actor: string;
+            /** Action */
+            action: string;
+            /** Target Type */
+            target_type: string;
+            /** Target Id */
+            target_id: number | null;
+            /** Reason */
+            reason: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /** Has Next */
+            has_next: boolean;
+            /** Items */
+            items: components["schemas"]["AuditEntry"][];
+        };
+        /** ContextFeedback */
+        ContextFeedback: {
+            /** Id */
+            id: number;
+            /** Text */
+            text: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Rating */
+            rating: number | null;
+            /** Hidden */
+            hidden: boolean;
+            /** Extra */
+            extra: boolean;
+            writer: components["schemas"]["Who"];
+        };
+        /** ContextGroup */
+        ContextGroup: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due At */
+            due_at: string | null;
+        };
+        /** ContextReply */
+        ContextReply: {
+            /** Id */
+            id: number;
+            author: components["schemas"]["Who"];
+            /** Text */
+            text: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Hidden */
+            hidden: boolean;
+        };
+        /** ContextTrack */
+        ContextTrack: {
+            /** Request Id */
+            request_id: number;
+            /** Media Url */
+            media_url: string | null;
+            /** Genre */
+            genre: components["schemas"]["GenreKey"];
+            owner: components["schemas"]["Who"];
+        };
         /** Credentials */
         Credentials: {
             /**
@@ -703,6 +1452,40 @@ export interface components {
         ExtraFeedbackOut: {
             /** Response Id */
             response_id: number;
+        };
+        /** Extremes */
+        Extremes: {
+            /**
+             * Helpful Reviewers
+             * @description By mean rating received over the 30 days to that day, with at least 5 ratings.
+             */
+            helpful_reviewers: components["schemas"]["HelpfulReviewer"][];
+            /**
+             * Fastest Groups
+             * @description Groups whose deadline fell that day with everything written: hours from forming to the last.
+             */
+            fastest_groups: components["schemas"]["FastGroup"][];
+        };
+        /** FastGroup */
+        FastGroup: {
+            /** Group Id */
+            group_id: number;
+            /** Name */
+            name: string;
+            /** Hours */
+            hours: number | null;
+        };
+        /** FeedbackFigures */
+        FeedbackFigures: {
+            /**
+             * Owed
+             * @description Feedback owed in groups whose deadline fell that day.
+             */
+            owed: number;
+            /** Written On Time */
+            written_on_time: number;
+            /** Completion Rate */
+            completion_rate: number | null;
         };
         /** FeedbackRequestCreate */
         FeedbackRequestCreate: {
@@ -753,6 +1536,36 @@ export interface components {
         GroupEnvelope: {
             group: components["schemas"]["GroupOut"];
         };
+        /** GroupFigures */
+        GroupFigures: {
+            /** Formed */
+            formed: number;
+            /**
+             * Sizes
+             * @description How many groups of each size (members) were formed.
+             */
+            sizes: {
+                [key: string]: number;
+            };
+        };
+        /** GroupMember */
+        GroupMember: {
+            /** Request Id */
+            request_id: number;
+            user: components["schemas"]["Who"];
+            /** Media Url */
+            media_url: string | null;
+            /** Track Title */
+            track_title: string | null;
+            /** Genre */
+            genre: components["schemas"]["GenreKey"];
+            /** Feedback To Write */
+            feedback_to_write: number;
+            /** Feedback Written */
+            feedback_written: number;
+            /** Feedback Received */
+            feedback_received: number;
+        };
         /** GroupOut */
         GroupOut: {
             /** Id */
@@ -800,6 +1613,21 @@ export interface components {
             total: number;
             /** Has Next */
             has_next: boolean;
+        };
+        /** GroupResponse */
+        GroupResponse: {
+            /** Id */
+            id: number;
+            /** Writer Id */
+            writer_id: number;
+            /** Owner Id */
+            owner_id: number;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Rating */
+            rating: number | null;
+            /** Hidden */
+            hidden: boolean;
         };
         /** GroupSummary */
         GroupSummary: {
@@ -860,6 +1688,54 @@ export interface components {
              * @description The title of the caller's track, once fetched.
              */
             my_track_title: string | null;
+        };
+        /** HelpfulReviewer */
+        HelpfulReviewer: {
+            /** User Id */
+            user_id: number;
+            /** Email */
+            email: string | null;
+            /** Mean Rating */
+            mean_rating: number | null;
+            /** Ratings */
+            ratings: number;
+        };
+        /** JobRunOut */
+        JobRunOut: {
+            /** Id */
+            id: number;
+            /** Job */
+            job: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Outcome */
+            outcome: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Error */
+            error: string | null;
+        };
+        /** JobRunPage */
+        JobRunPage: {
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /** Has Next */
+            has_next: boolean;
+            /** Items */
+            items: components["schemas"]["JobRunOut"][];
         };
         /**
          * MarkNotificationsRead
@@ -989,10 +1865,50 @@ export interface components {
              */
             email: string;
         };
+        /** PastReport */
+        PastReport: {
+            /** Id */
+            id: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "abusive" | "spam" | "low_effort" | "other";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "dismissed" | "hidden" | "warned" | "banned";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            item: components["schemas"]["ReportedItem"];
+        };
+        /** RatingFigures */
+        RatingFigures: {
+            /** Count */
+            count: number;
+            /** Mean */
+            mean: number | null;
+            /**
+             * Distribution
+             * @description How many ratings of 1 to 5 were given that day.
+             */
+            distribution: {
+                [key: string]: number;
+            };
+        };
         /** RatingSubmit */
         RatingSubmit: {
             /** Rating */
             rating: number;
+        };
+        /** ReasonBody */
+        ReasonBody: {
+            /** Reason */
+            reason: string;
         };
         /** RecommendationDay */
         RecommendationDay: {
@@ -1056,6 +1972,15 @@ export interface components {
         ReplyEnvelope: {
             reply: components["schemas"]["ReplyOut"];
         };
+        /** ReplyFigures */
+        ReplyFigures: {
+            /** Replies */
+            replies: number;
+            /** Threads */
+            threads: number;
+            /** Per Thread */
+            per_thread: number | null;
+        };
         /** ReplyOut */
         ReplyOut: {
             /** Id */
@@ -1067,6 +1992,11 @@ export interface components {
             author: "you" | "them";
             /** Text */
             text: string;
+            /**
+             * Removed By Moderator
+             * @description A moderator removed this; its text is no longer shown (empty) and it does not count for ratings.
+             */
+            removed_by_moderator: boolean;
             /** Allow Replies */
             allow_replies: boolean;
             /**
@@ -1084,9 +2014,185 @@ export interface components {
             /** Allow Further Replies */
             allow_further_replies: boolean;
         };
+        /** ReportBrief */
+        ReportBrief: {
+            /** Id */
+            id: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "abusive" | "spam" | "low_effort" | "other";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "dismissed" | "hidden" | "warned" | "banned";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * ReportCreate
+         * @description Exactly one of `response_id` (feedback on your track) and `reply_id` (a reply to you).
+         */
+        ReportCreate: {
+            /**
+             * Response Id
+             * @default null
+             */
+            response_id?: number | null;
+            /**
+             * Reply Id
+             * @default null
+             */
+            reply_id?: number | null;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "abusive" | "spam" | "low_effort" | "other";
+            /**
+             * Text
+             * @default
+             */
+            text?: string;
+        };
+        /** ReportCreated */
+        ReportCreated: {
+            /** Id */
+            id: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "abusive" | "spam" | "low_effort" | "other";
+            /**
+             * State
+             * @constant
+             */
+            state: "open";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** ReportDetail */
+        ReportDetail: {
+            /** Id */
+            id: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "abusive" | "spam" | "low_effort" | "other";
+            /** Text */
+            text: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "dismissed" | "hidden" | "warned" | "banned";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            item: components["schemas"]["ReportedItem"];
+            reporter: components["schemas"]["Who"];
+            writer: components["schemas"]["Who"];
+            /** @description The reported feedback, or the feedback the reported reply is on. */
+            feedback: components["schemas"]["ContextFeedback"];
+            track: components["schemas"]["ContextTrack"];
+            group: components["schemas"]["ContextGroup"];
+            /** Replies */
+            replies: components["schemas"]["ContextReply"][];
+            /**
+             * Writer History
+             * @description Reports against the writer, the latest 50.
+             */
+            writer_history: components["schemas"]["PastReport"][];
+        };
+        /** ReportEnvelope */
+        ReportEnvelope: {
+            report: components["schemas"]["ReportDetail"];
+        };
+        /** ReportListItem */
+        ReportListItem: {
+            /** Id */
+            id: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "abusive" | "spam" | "low_effort" | "other";
+            /** Text */
+            text: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "dismissed" | "hidden" | "warned" | "banned";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            item: components["schemas"]["ReportedItem"];
+            reporter: components["schemas"]["Who"];
+            writer: components["schemas"]["Who"];
+            /**
+             * Excerpt
+             * @description The first 200 characters of the reported text.
+             */
+            excerpt: string;
+        };
+        /** ReportPage */
+        ReportPage: {
+            /** Page */
+            page: number;
+            /** Per Page */
+            per_page: number;
+            /** Total */
+            total: number;
+            /** Has Next */
+            has_next: boolean;
+            /** Items */
+            items: components["schemas"]["ReportListItem"][];
+        };
+        /** ReportedItem */
+        ReportedItem: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "response" | "reply";
+            /** Id */
+            id: number;
+        };
         /** RequestEnvelope */
         RequestEnvelope: {
             request: components["schemas"]["RequestOut"];
+        };
+        /** RequestFigures */
+        RequestFigures: {
+            /** Total */
+            total: number;
+            /** Tracked */
+            tracked: number;
+            /** Trackless */
+            trackless: number;
+            /** By Genre */
+            by_genre: {
+                [key: string]: number;
+            };
         };
         /** RequestOut */
         RequestOut: {
@@ -1139,6 +2245,21 @@ export interface components {
             /** Has Next */
             has_next: boolean;
         };
+        /** ResolveBody */
+        ResolveBody: {
+            /**
+             * Action
+             * @description `hide` removes the item; `ban` bans its writer and removes it too.
+             * @enum {string}
+             */
+            action: "dismiss" | "hide" | "warn" | "ban";
+            /**
+             * Note
+             * @description Why; required to ban (it is the ban's reason).
+             * @default
+             */
+            note?: string;
+        };
         /** ResponseEnvelope */
         ResponseEnvelope: {
             response: components["schemas"]["ResponseOut"];
@@ -1150,6 +2271,11 @@ export interface components {
             request: components["schemas"]["ReviewedRequest"];
             /** Feedback */
             feedback: string;
+            /**
+             * Removed By Moderator
+             * @description A moderator removed this; its text is no longer shown (empty) and it does not count for ratings.
+             */
+            removed_by_moderator: boolean;
             /** Submitted */
             submitted: boolean;
             /** Submitted At */
@@ -1227,6 +2353,49 @@ export interface components {
             /** How To Clear */
             how_to_clear: string;
         };
+        /** StatsDay */
+        StatsDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Live
+             * @description Today's figures, computed now; earlier days are stored by `compute_stats`.
+             */
+            live: boolean;
+            /** Signups */
+            signups: number;
+            /** Active Users */
+            active_users: number;
+            requests: components["schemas"]["RequestFigures"];
+            groups: components["schemas"]["GroupFigures"];
+            feedback: components["schemas"]["FeedbackFigures"];
+            /** Median Hours To First Feedback */
+            median_hours_to_first_feedback: number | null;
+            ratings: components["schemas"]["RatingFigures"];
+            replies: components["schemas"]["ReplyFigures"];
+            extremes: components["schemas"]["Extremes"];
+        };
+        /** StatsSeries */
+        StatsSeries: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /**
+             * Days
+             * @description Days with figures, oldest first (days before the job ran are absent).
+             */
+            days: components["schemas"]["StatsDay"][];
+        };
         /** Status */
         Status: {
             /**
@@ -1283,6 +2452,22 @@ export interface components {
         UserEnvelope: {
             user: components["schemas"]["UserOut"];
         };
+        /** UserGroup */
+        UserGroup: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due At */
+            due_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+        };
         /** UserOut */
         UserOut: {
             /** Id */
@@ -1313,6 +2498,31 @@ export interface components {
             notifications: components["schemas"]["Notifications"];
             standing: components["schemas"]["Standing"];
         };
+        /** UserRequest */
+        UserRequest: {
+            /** Id */
+            id: number;
+            /** Genre */
+            genre: components["schemas"]["GenreKey"];
+            /** Media Url */
+            media_url: string | null;
+            /** Track Title */
+            track_title: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Group Id */
+            group_id: number | null;
+        };
+        /** Who */
+        Who: {
+            /** Id */
+            id: number;
+            /** Email */
+            email: string;
+        };
         /**
          * @description A genre's key (see GET /genres).
          * @enum {string}
@@ -1332,12 +2542,12 @@ export interface components {
          * @description Every machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "nothing_to_verify" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
+        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "account_banned" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "already_reported" | "already_resolved" | "already_banned" | "not_banned" | "cannot_ban_admin" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "nothing_to_verify" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
         /**
          * @description What happened. An open set: later versions add kinds, and clients ignore kinds they do not know.
          * @enum {string}
          */
-        NotificationKind: "grouped" | "feedback_received" | "feedback_unlocked" | "reply" | "reminder" | "request_withdrawn" | "last_call" | "strike";
+        NotificationKind: "grouped" | "feedback_received" | "feedback_unlocked" | "reply" | "reminder" | "request_withdrawn" | "last_call" | "strike" | "report_dismissed" | "report_upheld" | "content_removed" | "moderation_warning";
     };
     responses: never;
     parameters: never;
@@ -1439,7 +2649,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1593,7 +2803,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden`, `account_banned` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1602,7 +2812,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "forbidden";
+                            code?: "forbidden" | "account_banned";
                         };
                     };
                 };
@@ -1733,6 +2943,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `account_banned` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "account_banned";
+                        };
+                    };
+                };
+            };
             /** @description Body too large: `payload_too_large` */
             413: {
                 headers: {
@@ -1841,7 +3065,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1903,7 +3127,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +3585,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2485,7 +3709,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,7 +3895,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2781,7 +4005,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3033,7 +4257,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3221,7 +4445,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3334,7 +4558,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3639,7 +4863,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3794,7 +5018,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,7 +5254,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4182,7 +5406,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4377,7 +5601,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4657,7 +5881,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Refused: a cross-site cookie request, or not the caller's to do: `forbidden` */
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4723,6 +5947,1766 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportCreated"];
+                };
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested";
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_authenticated" | "token_revoked";
+                        };
+                    };
+                };
+            };
+            /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description Conflicts with the current state: `already_reported` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "already_reported";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminUsers: {
+        parameters: {
+            query?: {
+                /** @description Page. */
+                page?: number;
+                /** @description Per page. */
+                per_page?: number;
+                /** @description Part of the email address. */
+                q?: string | null;
+                /** @description Rating min. */
+                rating_min?: number | null;
+                /** @description Rating max. */
+                rating_max?: number | null;
+                /** @description Admin. */
+                admin?: boolean | null;
+                /** @description Banned. */
+                banned?: boolean | null;
+                /** @description Joined on or after this UTC day. */
+                joined_from?: string | null;
+                /** @description Joined on or before this UTC day. */
+                joined_to?: string | null;
+                /** @description At least this many active strikes. */
+                min_strikes?: number | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at" | "email" | "-email" | "rating" | "-rating" | "strikes" | "-strikes";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminUsersCsv: {
+        parameters: {
+            query?: {
+                /** @description Part of the email address. */
+                q?: string | null;
+                /** @description Rating min. */
+                rating_min?: number | null;
+                /** @description Rating max. */
+                rating_max?: number | null;
+                /** @description Admin. */
+                admin?: boolean | null;
+                /** @description Banned. */
+                banned?: boolean | null;
+                /** @description Joined on or after this UTC day. */
+                joined_from?: string | null;
+                /** @description Joined on or before this UTC day. */
+                joined_to?: string | null;
+                /** @description At least this many active strikes. */
+                min_strikes?: number | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at" | "email" | "-email" | "rating" | "-rating" | "strikes" | "-strikes";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    banUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserEnvelope"];
+                };
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested";
+                        };
+                    };
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Conflicts with the current state: `already_banned`, `cannot_ban_admin` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "already_banned" | "cannot_ban_admin";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    unbanUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserEnvelope"];
+                };
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested";
+                        };
+                    };
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Conflicts with the current state: `not_banned` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_banned";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminRequests: {
+        parameters: {
+            query?: {
+                /** @description Page. */
+                page?: number;
+                /** @description Per page. */
+                per_page?: number;
+                /** @description State. */
+                state?: ("waiting" | "grouped") | null;
+                /** @description Genre. */
+                genre?: components["schemas"]["GenreKey"] | null;
+                /** @description Tracked. */
+                tracked?: boolean | null;
+                /** @description User id. */
+                user_id?: number | null;
+                /** @description Created from. */
+                created_from?: string | null;
+                /** @description Created to. */
+                created_to?: string | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at" | "genre" | "-genre";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequestPage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminRequestsCsv: {
+        parameters: {
+            query?: {
+                /** @description State. */
+                state?: ("waiting" | "grouped") | null;
+                /** @description Genre. */
+                genre?: components["schemas"]["GenreKey"] | null;
+                /** @description Tracked. */
+                tracked?: boolean | null;
+                /** @description User id. */
+                user_id?: number | null;
+                /** @description Created from. */
+                created_from?: string | null;
+                /** @description Created to. */
+                created_to?: string | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at" | "genre" | "-genre";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminGroups: {
+        parameters: {
+            query?: {
+                /** @description Page. */
+                page?: number;
+                /** @description Per page. */
+                per_page?: number;
+                /** @description State. */
+                state?: ("open" | "closed") | null;
+                /** @description Genre. */
+                genre?: components["schemas"]["GenreKey"] | null;
+                /** @description Created from. */
+                created_from?: string | null;
+                /** @description Created to. */
+                created_to?: string | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at" | "due_at" | "-due_at" | "size" | "-size";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupPage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminGroupsCsv: {
+        parameters: {
+            query?: {
+                /** @description State. */
+                state?: ("open" | "closed") | null;
+                /** @description Genre. */
+                genre?: components["schemas"]["GenreKey"] | null;
+                /** @description Created from. */
+                created_from?: string | null;
+                /** @description Created to. */
+                created_to?: string | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at" | "due_at" | "-due_at" | "size" | "-size";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminJobRuns: {
+        parameters: {
+            query?: {
+                /** @description Page. */
+                page?: number;
+                /** @description Per page. */
+                per_page?: number;
+                /** @description Job. */
+                job?: string | null;
+                /** @description Outcome. */
+                outcome?: ("running" | "ok" | "partial" | "failed" | "skipped") | null;
+                /** @description Started from. */
+                started_from?: string | null;
+                /** @description Started to. */
+                started_to?: string | null;
+                /** @description Sort. */
+                sort?: "started_at" | "-started_at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunPage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminJobRunsCsv: {
+        parameters: {
+            query?: {
+                /** @description Job. */
+                job?: string | null;
+                /** @description Outcome. */
+                outcome?: ("running" | "ok" | "partial" | "failed" | "skipped") | null;
+                /** @description Started from. */
+                started_from?: string | null;
+                /** @description Started to. */
+                started_to?: string | null;
+                /** @description Sort. */
+                sort?: "started_at" | "-started_at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminReports: {
+        parameters: {
+            query?: {
+                /** @description Page. */
+                page?: number;
+                /** @description Per page. */
+                per_page?: number;
+                /** @description `open`: the moderation queue. */
+                state?: ("open" | "dismissed" | "hidden" | "warned" | "banned") | null;
+                /** @description Reason. */
+                reason?: ("abusive" | "spam" | "low_effort" | "other") | null;
+                /** @description Writer id. */
+                writer_id?: number | null;
+                /** @description Oldest first by default. */
+                sort?: "created_at" | "-created_at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminReportsCsv: {
+        parameters: {
+            query?: {
+                /** @description `open`: the moderation queue. */
+                state?: ("open" | "dismissed" | "hidden" | "warned" | "banned") | null;
+                /** @description Reason. */
+                reason?: ("abusive" | "spam" | "low_effort" | "other") | null;
+                /** @description Writer id. */
+                writer_id?: number | null;
+                /** @description Oldest first by default. */
+                sort?: "created_at" | "-created_at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resolveReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportEnvelope"];
+                };
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "malformed_json" | "too_deeply_nested";
+                        };
+                    };
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Conflicts with the current state: `already_resolved`, `already_banned`, `cannot_ban_admin` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "already_resolved" | "already_banned" | "cannot_ban_admin";
+                        };
+                    };
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminAuditLog: {
+        parameters: {
+            query?: {
+                /** @description Page. */
+                page?: number;
+                /** @description Per page. */
+                per_page?: number;
+                /** @description Action. */
+                action?: string | null;
+                /** @description Actor id. */
+                actor_id?: number | null;
+                /** @description Target type. */
+                target_type?: ("user" | "report") | null;
+                /** @description Target id. */
+                target_id?: number | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminAuditLogCsv: {
+        parameters: {
+            query?: {
+                /** @description Action. */
+                action?: string | null;
+                /** @description Actor id. */
+                actor_id?: number | null;
+                /** @description Target type. */
+                target_type?: ("user" | "report") | null;
+                /** @description Target id. */
+                target_id?: number | null;
+                /** @description Sort. */
+                sort?: "created_at" | "-created_at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminStats: {
+        parameters: {
+            query?: {
+                /** @description First UTC day; 29 days before `to` by default. */
+                from?: string | null;
+                /** @description Last UTC day; today by default. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsSeries"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "database_unavailable" | "database_busy" | "database_timeout";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    adminStatsCsv: {
+        parameters: {
+            query?: {
+                /** @description First UTC day; 29 days before `to` by default. */
+                from?: string | null;
+                /** @description Last UTC day; today by default. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
                         };
                     };
                 };

@@ -5,6 +5,7 @@ import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
 import { useNotifications } from "../lib/live";
 import { useSession } from "../lib/session";
+import { ReportButton } from "./ReportButton";
 import { Alert } from "./ui";
 
 export function Thread(props: { responseId: number; unread: number; onChange: () => void }) {
@@ -72,8 +73,10 @@ export function Thread(props: { responseId: number; unread: number; onChange: ()
         <ol class="replies">
           {replies.map((reply) => (
             <li key={reply.id} class={reply.author === "you" ? "reply mine" : "reply"}>
-              <span class="who">{reply.author === "you" ? "You" : "Them"}</span> {reply.text}
+              <span class="who">{reply.author === "you" ? "You" : "Them"}</span>{" "}
+              {reply.removed_by_moderator ? <span class="removed">Removed by a moderator.</span> : reply.text}
               {!reply.allow_replies && <span class="closed"> (closed the conversation)</span>}
+              {reply.author === "them" && !reply.removed_by_moderator && <ReportButton item={{ reply_id: reply.id }} what="this reply" />}
             </li>
           ))}
         </ol>

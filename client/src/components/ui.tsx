@@ -58,14 +58,14 @@ export function Alert(props: { kind?: "error" | "success" | "info"; children: Co
 }
 
 /** The page's main heading takes focus on arrival, so keyboard and screen-reader users start there. */
-export function Page(props: { title: string; children: ComponentChildren; narrow?: boolean }) {
+export function Page(props: { title: string; children: ComponentChildren; narrow?: boolean; wide?: boolean }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${props.title} · How's My Track?`;
     heading.current?.focus();
   }, [props.title]);
   return (
-    <main id="main" class={props.narrow ? "page narrow" : "page"}>
+    <main id="main" class={props.narrow ? "page narrow" : props.wide ? "page wide" : "page"}>
       <h1 ref={heading} tabIndex={-1}>
         {props.title}
       </h1>

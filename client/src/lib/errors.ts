@@ -16,6 +16,7 @@ const MESSAGES: Partial<Record<string, string>> = {
   feedback_locked: "Write your feedback for everyone in the group first.",
   replies_closed: "This conversation is closed.",
   rate_first: "Rate this feedback to reply to it.",
+  already_reported: "You already reported this. A moderator will look at it.",
   network_error: "The service cannot be reached. Check your connection and try again.",
   database_unavailable: "The service is having trouble right now. Try again in a moment.",
   database_busy: "The service is busy. Try again in a moment.",

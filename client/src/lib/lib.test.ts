@@ -27,6 +27,11 @@ group("router", () => {
     expect(match("/groups/abc", "")).toEqual({ page: "not-found" });
     expect(match("/", "")).toEqual({ page: "home" });
     expect(match("/need-you", "")).toEqual({ page: "need-you" });
+    expect(match("/admin", "")).toEqual({ page: "admin", section: "reports", id: null });
+    expect(match("/admin/users/7", "")).toEqual({ page: "admin", section: "users", id: 7 });
+    expect(match("/admin/stats", "")).toEqual({ page: "admin", section: "stats", id: null });
+    expect(match("/admin/stats/7", "")).toEqual({ page: "not-found" });
+    expect(match("/admin/secrets", "")).toEqual({ page: "not-found" });
     expect(match("/verify-email", "?token=t1")).toEqual({ page: "verify-email", token: "t1" });
   });
   it("returns after sign-in only to paths of this site", () => {

@@ -66,6 +66,14 @@ export function describeNotification(n: Notification): { text: string; href: str
       return { text: "You missed a group's deadline and got a strike. See how to clear it.", href: "/account" };
     case "request_withdrawn":
       return { text: "Your request was withdrawn.", href: "/" };
+    case "report_dismissed":
+      return { text: "A moderator looked at what you reported and left it as it is. Thank you for telling us.", href: group };
+    case "report_upheld":
+      return { text: "A moderator acted on what you reported. Thank you for telling us.", href: group };
+    case "content_removed":
+      return { text: "A moderator removed something you wrote: it broke the community's rules.", href: group };
+    case "moderation_warning":
+      return { text: "A moderator warned you about something you wrote. Please keep feedback kind and specific.", href: group };
     default:
       return { text: "Something happened in your account.", href: group };
   }

@@ -12,7 +12,12 @@ export type Route =
   | { page: "need-you" }
   | { page: "verify-email"; token: string }
   | { page: "account-deleted" }
+  | { page: "admin"; section: AdminSection; id: number | null }
   | { page: "not-found" };
+
+export const ADMIN_SECTIONS = ["reports", "users", "requests", "groups", "job-runs", "audit-log", "stats"] as const;
+export type AdminSection = (typeof ADMIN_SECTIONS)[number];
+const WITH_DETAIL = new Set<AdminSection>(["reports", "users", "groups"]);
 
 export function match(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
@@ -25,6 +30,12 @@ export function match(pathname: string, search: string): Route {
   if (pathname === "/need-you") return { page: "need-you" };
   if (pathname === "/verify-email") return { page: "verify-email", token: params.get("token") ?? "" };
   if (pathname === "/account-deleted") return { page: "account-deleted" };
+  if (pathname === "/admin") return { page: "admin", section: "reports", id: null };
+  const admin = /^\/admin\/([a-z-]+)(?:\/(\d{1,10}))?$/.exec(pathname);
+  const section = ADMIN_SECTIONS.find((name) => name === admin?.[1]);
+  if (admin && section && (!admin[2] || WITH_DETAIL.has(section))) {
+    return { page: "admin", section, id: admin[2] ? Number(admin[2]) : null };
+  }
   const group = /^\/groups\/(\d{1,10})$/.exec(pathname);
   if (group?.[1]) return { page: "group", id: Number(group[1]) };
   return { page: "not-found" };

@@ -7,6 +7,7 @@ import { asApiError } from "../lib/forms";
 import { useNotifications } from "../lib/live";
 import { useSession } from "../lib/session";
 import { Player } from "../components/Player";
+import { ReportButton } from "../components/ReportButton";
 import { Thread } from "../components/Thread";
 import { Countdown } from "../components/Countdown";
 import { FeedbackEditor } from "../components/FeedbackEditor";
@@ -137,9 +138,14 @@ export function Group(props: { id: number }) {
           ) : (
             group.received.map((item, index) => (
               <article key={item.id} class="card stack" aria-label={`Feedback ${index + 1}`}>
-                <p class="received">{item.feedback}</p>
+                {item.removed_by_moderator ? (
+                  <p class="removed">Removed by a moderator.</p>
+                ) : (
+                  <p class="received">{item.feedback}</p>
+                )}
                 {item.rating ? <p class="muted">You rated it {item.rating} out of 5.</p> : <Rating response={item} onRated={load} />}
                 {item.rating !== null && (item.replies > 0 || item.allow_further_replies) && <Thread responseId={item.id} unread={item.unread_replies} onChange={load} />}
+                {!item.removed_by_moderator && <ReportButton item={{ response_id: item.id }} what="this feedback" />}
               </article>
             ))
           )}
