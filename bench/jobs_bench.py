@@ -47,6 +47,24 @@ def run_job(job: str, database_url: str) -> dict[str, Any]:
     }
 
 
+def live_stats(db: Any) -> dict[str, Any]:
+    """What GET /admin/stats adds for today: the day's figures computed on the spot (in this process)."""
+    import resource
+
+    from db import stats
+    from db.models import utcnow
+
+    with db.connection_context():
+        started = time.perf_counter()
+        stats.compute_day(utcnow().date())
+        wall = time.perf_counter() - started
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "statements": len(stats.statements()),
+    }
+
+
 def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
     url = server.create_database(f"bench_jobs_{users}")
     db = init_database(url, pool_size=2)
@@ -60,12 +78,13 @@ def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
         data.seed_pending_requests(db)
     print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
     results = []
-    for job in ("calculate_user_ratings", "assign_groups", "enforce_deadlines", "recommend_tracks"):
+    for job in ("calculate_user_ratings", "assign_groups", "enforce_deadlines", "recommend_tracks", "compute_stats"):
         if job == "enforce_deadlines":
             with db.connection_context():
                 data.pass_the_deadline(db)
         result = run_job(job, url)
         print(f"  {job}: {result['summary']}", flush=True)
         results.append({"job": job, "users": users, **{k: v for k, v in result.items() if k != "summary"}})
+    results.append({"job": "stats today (live)", "users": users, **live_stats(db)})
     db.close_all()  # type: ignore[attr-defined]
     return results

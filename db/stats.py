@@ -68,18 +68,16 @@ SELECT COUNT(*) AS owed,
     COALESCE(SUM(CASE WHEN fr.submitted_at IS NOT NULL AND fr.submitted_at <= g.due_at THEN 1 ELSE 0 END), 0) AS on_time
 FROM feedback_response fr JOIN feedback_group g ON g.id = fr.group_id
 WHERE NOT fr.extra AND {_in_day("g.due_at")}"""),
+        # A track's first feedback: a submission that day with none before it on the same track.
         "first_feedback": Statement(f"""
 WITH firsts AS (
-    SELECT MIN(fr.submitted_at) AS first_at, g.created_at AS formed
+    SELECT {_hours("fr.submitted_at", "g.created_at")} AS hours
     FROM feedback_response fr JOIN feedback_group g ON g.id = fr.group_id
-    WHERE fr.submitted_at IS NOT NULL AND NOT fr.extra
-        AND fr.request_id IN (SELECT d.request_id FROM feedback_response d WHERE {_in_day("d.submitted_at")})
-    GROUP BY fr.request_id, g.created_at
-    HAVING MIN(fr.submitted_at) >= :start
+    WHERE {_in_day("fr.submitted_at")} AND NOT fr.extra AND NOT EXISTS (
+        SELECT 1 FROM feedback_response earlier WHERE earlier.request_id = fr.request_id AND NOT earlier.extra
+            AND (earlier.submitted_at < fr.submitted_at OR (earlier.submitted_at = fr.submitted_at AND earlier.id < fr.id)))
 ), ranked AS (
-    SELECT {_hours("first_at", "formed")} AS hours,
-        ROW_NUMBER() OVER (ORDER BY {_hours("first_at", "formed")}) AS position, COUNT(*) OVER () AS total
-    FROM firsts
+    SELECT hours, ROW_NUMBER() OVER (ORDER BY hours) AS position, COUNT(*) OVER () AS total FROM firsts
 )
 SELECT AVG(hours) AS median FROM ranked WHERE position IN ((total + 1) / 2, (total + 2) / 2)"""),
         "ratings": Statement(
@@ -105,7 +103,7 @@ ORDER BY hours, g.id LIMIT {EXTREMES}"""),
 _BY_BACKEND: dict[bool, dict[str, Statement]] = {}
 
 
-def _sql() -> dict[str, Statement]:
+def statements() -> dict[str, Statement]:
     postgres = is_postgres()
     if postgres not in _BY_BACKEND:
         _BY_BACKEND[postgres] = _statements()
@@ -118,7 +116,7 @@ def _rounded(value: Any, places: int = 2) -> float | None:
 
 def compute_day(day: dt.date) -> dict[str, Any]:
     """The figures of `day` (UTC) as they stand now."""
-    sql = _sql()
+    sql = statements()
     start = dt.datetime.combine(day, dt.time())
     span = {"start": start, "end": start + dt.timedelta(days=1)}
     requests = sql["requests"].rows(**span)

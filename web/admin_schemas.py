@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from db.reports import REASONS
-from web.schemas import NOT_BLANK, Body, GenreKey, IsoDay, Page, RowId, _not_blank
+from web.schemas import NOT_BLANK, Body, GenreKey, IsoDay, Page, RowId, _not_blank, _partial
 
 assert REASONS == ("abusive", "spam", "low_effort", "other")
 Reason = Literal["abusive", "spam", "low_effort", "other"]
@@ -120,9 +121,15 @@ class ReasonBody(Body):
     reason: Note
 
 
+def _one_item_schema(schema: JsonDict) -> None:
+    _partial(schema, nullable=())  # type: ignore[arg-type]
+    schema["oneOf"] = [{"required": ["response_id"]}, {"required": ["reply_id"]}]
+
+
 class ReportCreate(Body):
     """Exactly one of `response_id` (feedback on your track) and `reply_id` (a reply to you)."""
 
+    model_config = ConfigDict(json_schema_extra=_one_item_schema)
     response_id: RowId | None = None
     reply_id: RowId | None = None
     reason: Reason
@@ -130,12 +137,19 @@ class ReportCreate(Body):
 
     @model_validator(mode="after")
     def _one_item(self) -> ReportCreate:
-        if (self.response_id is None) == (self.reply_id is None):
+        given = {name for name in ("response_id", "reply_id") if name in self.model_fields_set}
+        if len(given) != 1 or getattr(self, given.pop()) is None:
             raise ValueError("give exactly one of response_id and reply_id")
         return self
 
 
+def _ban_needs_a_note(schema: JsonDict) -> None:
+    schema["if"] = {"properties": {"action": {"const": "ban"}}, "required": ["action"]}
+    schema["then"] = {"properties": {"note": {"minLength": 1, "pattern": NOT_BLANK}}, "required": ["note"]}
+
+
 class ResolveBody(Body):
+    model_config = ConfigDict(json_schema_extra=_ban_needs_a_note)
     action: Literal["dismiss", "hide", "warn", "ban"] = Field(
         description="`hide` removes the item; `ban` bans its writer and removes it too."
     )

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from db.errors import Forbidden, NotAuthenticated, NotFound
 from web.error_codes import BODY, DATABASE, ERROR_CODES, SESSION, status_of
-from web.session import UNSAFE_METHODS, claims_of
+from web.session import UNSAFE_METHODS, check_admin, claims_of
 
 API_PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1
@@ -108,6 +108,7 @@ def _guarded(endpoint: Callable[..., Awaitable[Response]], doc: RouteDoc) -> Cal
                 request.state.claims = claims_of(request)
             except (NotAuthenticated, Forbidden):
                 raise NotFound() from None
+            await check_admin(request)
         elif doc.auth:
             request.state.claims = claims_of(request)
         if any(isinstance(value, int) and value > MAX_ID for value in request.path_params.values()):

@@ -100,3 +100,15 @@ def test_admin_routes_answer_admins(
     if path.endswith(".csv"):
         assert response.headers["content-type"].startswith("text/csv")
         assert response.text.count("\r\n") >= 1
+
+
+def test_an_admin_route_does_not_validate_a_non_admins_request(
+    anon: TestClient, sample: dict[str, dict[str, str]]
+) -> None:
+    """Checking the query or body first would tell a non-admin that the route exists."""
+    for headers in ({}, sample["user"]):
+        bad_query = anon.get("/api/v1/admin/stats", params={"from": "nonsense"}, headers=headers)
+        bad_body = anon.post("/api/v1/admin/users/1/ban", json={"nonsense": True}, headers=headers)
+        assert bad_query.status_code == bad_body.status_code == 404
+    admin_bad_query = anon.get("/api/v1/admin/stats", params={"from": "nonsense"}, headers=sample["admin"])
+    assert admin_bad_query.status_code == 422

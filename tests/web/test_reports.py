@@ -181,3 +181,24 @@ def test_a_hidden_reply_shows_as_removed_in_the_thread(anon: TestClient, setting
     for user in (owner, writer):
         thread = anon.get(f"/api/v1/responses/{review.id}/replies", headers=bearer(settings, user)).json()
         assert [(r["text"], r["removed_by_moderator"]) for r in thread["replies"]] == [("", True)]
+
+
+def test_twenty_simultaneous_resolutions_act_once(pg_settings: Settings) -> None:
+    _, owner, writer, review = readable_review()
+    admin = make_user(is_admin=True)
+    with database.connection_context():
+        report_id = Report.create(reporter=owner.id, response=review.id, writer=writer.id, reason="spam").id
+
+    async def at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=build_app(pg_settings))
+        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN, headers={"Origin": ORIGIN}) as client:
+            url, body = f"/api/v1/admin/reports/{report_id}/resolve", {"action": "ban", "note": "spam"}
+            headers = bearer(pg_settings, admin)
+            return list(await asyncio.gather(*(client.post(url, json=body, headers=headers) for _ in range(20))))
+
+    answers = asyncio.run(at_once())
+    assert Counter(answer.status_code for answer in answers) == {200: 1, 409: 19}
+    with database.connection_context():
+        assert AuditLog.select().count() == 1
+        assert Notification.select().where(Notification.kind == "report_upheld").count() == 1
+        assert User.get_by_id(writer.id).banned_at is not None

@@ -33,13 +33,17 @@ BUSINESS_RULES = {
     "GET /api/v1/me/recommendations",
     "POST /api/v1/auth/verify-email",
     "DELETE /api/v1/me",
+    # `from` after `to`, or a range past 366 days.
+    "GET /api/v1/admin/stats",
+    "GET /api/v1/admin/stats.csv",
 }
 
 
 @pytest.fixture
 def as_member(client: TestClient, settings: Settings) -> Iterator[TestClient]:
-    """A signed-in caller with a bearer token (so generated cookies and origins do not matter)."""
-    token, _ = issue_token(settings, make_user("member@example.com").id, 0)
+    """A signed-in caller with a bearer token (so generated cookies and origins do not matter); an
+    admin, so that the admin routes answer too (anyone else gets their 404)."""
+    token, _ = issue_token(settings, make_user("member@example.com", is_admin=True).id, 0)
     client.headers["Authorization"] = f"Bearer {token}"
     yield client
 

@@ -2039,27 +2039,18 @@ export interface components {
          * @description Exactly one of `response_id` (feedback on your track) and `reply_id` (a reply to you).
          */
         ReportCreate: {
-            /**
-             * Response Id
-             * @default null
-             */
-            response_id?: number | null;
-            /**
-             * Reply Id
-             * @default null
-             */
-            reply_id?: number | null;
+            /** Response Id */
+            response_id?: number;
+            /** Reply Id */
+            reply_id?: number;
             /**
              * Reason
              * @enum {string}
              */
             reason: "abusive" | "spam" | "low_effort" | "other";
-            /**
-             * Text
-             * @default
-             */
+            /** Text */
             text?: string;
-        };
+        } & (unknown | unknown);
         /** ReportCreated */
         ReportCreated: {
             /** Id */
@@ -6043,6 +6034,20 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "not_found";
                         };
                     };
                 };
