@@ -115,6 +115,10 @@ FROM report rp WHERE rp.writer_id = :writer ORDER BY rp.created_at DESC, rp.id D
 """)
 
 
+def _item(row: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "reply" if row["reply_id"] else "response", "id": row["reply_id"] or row["response_id"]}
+
+
 def report_payload(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -123,7 +127,7 @@ def report_payload(row: dict[str, Any]) -> dict[str, Any]:
         "state": row["state"],
         "created_at": iso(row["created_at"]),
         "resolved_at": iso(row["resolved_at"]),
-        "item": {"type": "reply" if row["reply_id"] else "response", "id": row["reply_id"] or row["response_id"]},
+        "item": _item(row),
         "reporter": {"id": row["reporter_id"], "email": row["reporter_email"]},
         "writer": {"id": row["writer_id"], "email": row["writer_email"]},
     }
@@ -174,10 +178,7 @@ def report_detail(report_id: int) -> dict[str, Any]:
                 "reason": past["reason"],
                 "state": past["state"],
                 "created_at": iso(past["created_at"]),
-                "item": {
-                    "type": "reply" if past["reply_id"] else "response",
-                    "id": past["reply_id"] or past["response_id"],
-                },
+                "item": _item(past),
             }
             for past in _WRITER_HISTORY.rows(writer=row["writer_id"])
         ],
@@ -227,7 +228,7 @@ def resolve(actor: audit.Actor, report_id: int, action: str, note: str) -> dict[
             report_id,
             note,
             reports=settled,
-            item={"type": "reply" if report.reply_id else "response", "id": report.reply_id or report.response_id},
+            item=_item({"reply_id": report.reply_id, "response_id": report.response_id}),
             writer_id=report.writer_id,
         )
     return report_detail(report_id)

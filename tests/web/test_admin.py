@@ -3,7 +3,6 @@ queries), user and group details, the audit log (append-only) and the command li
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import subprocess
@@ -11,7 +10,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -23,8 +21,7 @@ from jobs.runner import execute
 from tests.builders import PASSWORD, bearer, make_group, make_request, make_user, submit
 from tests.conftest import QueryCounter
 from tests.serving import ROOT
-from tests.web.conftest import ORIGIN
-from web.app import build_app
+from tests.web.conftest import simultaneously
 
 ADMIN = "/api/v1/admin"
 
@@ -229,16 +226,8 @@ def test_operators_grant_revoke_and_list_admins_at_the_command_line(tmp_path: Pa
 
 def test_twenty_simultaneous_bans_ban_once(pg_settings: Settings) -> None:
     user, admin = make_user(), make_user(is_admin=True)
-
-    async def at_once() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=build_app(pg_settings))
-        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN, headers={"Origin": ORIGIN}) as client:
-            url, headers = f"{ADMIN}/users/{user.id}/ban", bearer(pg_settings, admin)
-            return list(
-                await asyncio.gather(*(client.post(url, json={"reason": "spam"}, headers=headers) for _ in range(20)))
-            )
-
-    answers = asyncio.run(at_once())
+    url, headers = f"{ADMIN}/users/{user.id}/ban", bearer(pg_settings, admin)
+    answers = simultaneously(pg_settings, "POST", url, json={"reason": "spam"}, headers=headers)
     assert Counter(answer.status_code for answer in answers) == {200: 1, 409: 19}
     with database.connection_context():
         assert AuditLog.select().count() == 1

@@ -4,7 +4,6 @@ simultaneous identical reports on PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from typing import Any
 
@@ -16,8 +15,7 @@ from db.connection import database
 from db.models import AuditLog, FeedbackResponse, Notification, Report, User
 from jobs.calculate_user_ratings import calculate_user_ratings
 from tests.builders import GroupFixture, add_reply, bearer, make_group, make_user, rate, submit
-from tests.web.conftest import ORIGIN
-from web.app import build_app
+from tests.web.conftest import simultaneously
 
 REPORTS = "/api/v1/reports"
 
@@ -77,15 +75,8 @@ def test_a_reply_is_reported_by_the_other_person_on_its_thread(anon: TestClient,
 
 def test_twenty_simultaneous_identical_reports_make_one(pg_settings: Settings) -> None:
     _, owner, _, review = readable_review()
-
-    async def at_once() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=build_app(pg_settings))
-        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN, headers={"Origin": ORIGIN}) as client:
-            body = {"response_id": review.id, "reason": "spam"}
-            headers = bearer(pg_settings, owner)
-            return list(await asyncio.gather(*(client.post(REPORTS, json=body, headers=headers) for _ in range(20))))
-
-    answers = asyncio.run(at_once())
+    body = {"response_id": review.id, "reason": "spam"}
+    answers = simultaneously(pg_settings, "POST", REPORTS, json=body, headers=bearer(pg_settings, owner))
     assert Counter(answer.status_code for answer in answers) == {201: 1, 409: 19}
     with database.connection_context():
         assert Report.select().count() == 1
@@ -188,15 +179,8 @@ def test_twenty_simultaneous_resolutions_act_once(pg_settings: Settings) -> None
     admin = make_user(is_admin=True)
     with database.connection_context():
         report_id = Report.create(reporter=owner.id, response=review.id, writer=writer.id, reason="spam").id
-
-    async def at_once() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=build_app(pg_settings))
-        async with httpx.AsyncClient(transport=transport, base_url=ORIGIN, headers={"Origin": ORIGIN}) as client:
-            url, body = f"/api/v1/admin/reports/{report_id}/resolve", {"action": "ban", "note": "spam"}
-            headers = bearer(pg_settings, admin)
-            return list(await asyncio.gather(*(client.post(url, json=body, headers=headers) for _ in range(20))))
-
-    answers = asyncio.run(at_once())
+    url, body = f"/api/v1/admin/reports/{report_id}/resolve", {"action": "ban", "note": "spam"}
+    answers = simultaneously(pg_settings, "POST", url, json=body, headers=bearer(pg_settings, admin))
     assert Counter(answer.status_code for answer in answers) == {200: 1, 409: 19}
     with database.connection_context():
         assert AuditLog.select().count() == 1

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useNotifications } from "../lib/live";
 import { ApiError, api, unwrap, type FeedbackRequest, type GroupSummary, type Schemas } from "../lib/api";
+import { useGenres } from "../lib/genres";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
 import { shortDate } from "../lib/time";
@@ -17,7 +18,7 @@ const SERVICES: Record<Schemas["MediaType"], string> = {
 };
 
 function RequestForm(props: { onSaved: () => void }) {
-  const [genres, setGenres] = useState<Schemas["Genre"][]>([]);
+  const genres = useGenres();
   const [trackless, setTrackless] = useState(false);
   const [url, setUrl] = useState("");
   const [service, setService] = useState<string | null>(null);
@@ -26,9 +27,6 @@ function RequestForm(props: { onSaved: () => void }) {
   const [emailMe, setEmailMe] = useState(true);
   const [error, setError] = useState<ApiError | null>(null);
 
-  useEffect(() => {
-    unwrap(api.GET("/api/v1/genres")).then(setGenres, () => {});
-  }, []);
   useEffect(() => {
     const link = url.trim();
     if (!link) return setService(null);

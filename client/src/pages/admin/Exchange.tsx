@@ -1,21 +1,17 @@
 // Requests and groups, and one group with who owes what to whom (identities: admins only).
 import { api, unwrap, type Schemas } from "../../lib/api";
+import { useGenres } from "../../lib/genres";
 import { describe } from "../../lib/errors";
 import { Alert, Link, Loading } from "../../components/ui";
 import { AdminList, useDetail, when, type FilterField, type Query } from "./list";
 
-const GENRES: Array<[string, string]> = [
-  ["electronic", "Electronic"],
-  ["hip_hop", "Hip hop"],
-  ["jazz", "Jazz"],
-  ["urban_rnb", "Urban / R&B"],
-  ["pop", "Pop"],
-  ["rock_metal_punk", "Rock / metal / punk"],
-  ["no_genre", "No genre"],
-];
-const genre: FilterField = { name: "genre", label: "Genre", kind: "select", options: GENRES };
+function useGenreFilter(): FilterField {
+  const genres = useGenres();
+  return { name: "genre", label: "Genre", kind: "select", options: genres.map((g) => [g.key, g.label]) };
+}
 
 export function RequestList() {
+  const genre = useGenreFilter();
   return (
     <AdminList<Schemas["AdminRequest"]>
       label="requests"
@@ -46,6 +42,7 @@ export function RequestList() {
 }
 
 export function GroupList() {
+  const genre = useGenreFilter();
   return (
     <AdminList<Schemas["AdminGroup"]>
       label="groups"
