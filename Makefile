@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 
-.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick bench-live jobs clean
+.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick bench-live bench-soak bench-durable jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -105,6 +105,14 @@ lighthouse: test-deps
 
 bench-live: bench-deps
 	$(RUN) python -m bench.live
+
+# Ten minutes at a fixed rate over reads and writes, two workers: RSS drift and per-minute latency.
+bench-soak: bench-deps
+	$(RUN) python -m bench.soak
+
+# `make bench` on a PostgreSQL with its crash-safe settings (fsync, synchronous commit, full pages).
+bench-durable: bench-deps
+	$(RUN) python -m bench --durable
 
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick

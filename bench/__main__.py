@@ -16,11 +16,31 @@ from typing import Any
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
+from bench import targets
 from bench.api_bench import bench_api
 from bench.jobs_bench import bench_jobs
 from tests.pg import TestPostgres, find_binary
 
 OUT = Path(__file__).parent / "out"
+
+
+def postgres_settings(server: TestPostgres) -> dict[str, str]:
+    import psycopg2
+
+    with psycopg2.connect(server.admin_url) as connection, connection.cursor() as cursor:
+        found = {}
+        for name in (
+            "fsync",
+            "synchronous_commit",
+            "full_page_writes",
+            "shared_buffers",
+            "work_mem",
+            "max_connections",
+        ):
+            cursor.execute(f"SHOW {name}")
+            found[name] = cursor.fetchone()[0]
+    connection.close()
+    return found
 
 
 def machine() -> dict[str, Any]:
@@ -37,7 +57,9 @@ def machine() -> dict[str, Any]:
 
 
 def table(report: dict[str, Any]) -> str:
-    lines = ["", "machine: " + ", ".join(f"{k}={v}" for k, v in report["machine"].items()), ""]
+    lines = ["", "machine: " + ", ".join(f"{k}={v}" for k, v in report["machine"].items())]
+    lines.append("postgresql settings: " + ", ".join(f"{k}={v}" for k, v in report["postgres_settings"].items()))
+    lines.append("")
     lines.append(f"{'job':<24}{'users':>10}{'wall s':>9}{'peak MB':>9}{'stmts':>8}")
     for row in report["jobs"]:
         lines.append(
@@ -57,15 +79,21 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1,000 users and 5 s of load per route")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--durable", action="store_true", help="PostgreSQL with fsync, synchronous commit, full pages")
     args = parser.parse_args()
     sizes = [1_000] if args.quick else [10_000, 100_000]
     seconds = 5 if args.quick else 20
     api_users = 1_000 if args.quick else 10_000
     started = time.perf_counter()
-    server = TestPostgres()
+    server = TestPostgres(durable=args.durable)
     server.init()
     server.start()
-    report: dict[str, Any] = {"machine": machine(), "jobs": [], "api": []}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "postgres_settings": postgres_settings(server),
+        "jobs": [],
+        "api": [],
+    }
     try:
         if not args.skip_jobs:
             for users in sizes:
@@ -77,9 +105,13 @@ def main() -> int:
     finally:
         server.destroy()
     OUT.mkdir(exist_ok=True)
-    (OUT / "report.json").write_text(json.dumps(report, indent=2))
+    verdicts = targets.judge(report)
+    report["targets"] = [vars(verdict) for verdict in verdicts]
+    name = "report-durable.json" if args.durable else "report.json"
+    (OUT / name).write_text(json.dumps(report, indent=2))
     print(table(report))
-    print(f"\nwritten to {OUT / 'report.json'} in {time.perf_counter() - started:.0f} s")
+    print("\n" + targets.table(verdicts))
+    print(f"\nwritten to {OUT / name} in {time.perf_counter() - started:.0f} s")
     return 0
 
 

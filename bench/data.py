@@ -11,10 +11,11 @@ GENRE_ARRAY = "ARRAY[" + ",".join(f"'{genre}'" for genre in GENRES) + "]"
 def seed_users(db: Any, users: int, password_hash: str) -> None:
     db.execute_sql(
         """
-        INSERT INTO "user" (email, password_hash, rating, send_reminder_emails, is_admin, token_version, created_at)
+        INSERT INTO "user" (email, password_hash, rating, send_reminder_emails, is_admin, token_version, created_at,
+                            email_verified_at)
         SELECT 'user' || i || '@bench.example', %s,
                CASE WHEN random() < 0.8 THEN round((1 + random() * 4)::numeric, 2) END,
-               random() < 0.9, FALSE, 0, now() - interval '30 days'
+               random() < 0.9, FALSE, 0, now() - interval '30 days', now() - interval '30 days'
         FROM generate_series(1, %s) AS i
         """,
         (password_hash, users),

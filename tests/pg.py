@@ -42,7 +42,10 @@ def free_port() -> int:
 class TestPostgres:
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """`durable`: PostgreSQL's own crash-safe settings; otherwise fsync and friends are off (tests
+        and benchmarks on a throwaway cluster)."""
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="howsmytrack-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
@@ -67,10 +70,9 @@ class TestPostgres:
         )
 
     def start(self) -> None:
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             find_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
         )

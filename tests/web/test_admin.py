@@ -51,6 +51,8 @@ def test_a_ban_ends_the_session_refuses_sign_in_and_leaves_the_exchange(
     refused = anon.post("/api/v1/auth/login", json={"email": banned.email, "password": PASSWORD})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_banned"
     assert "abusive replies" in refused.json()["error"]["message"]
+    token = anon.post("/api/v1/auth/token", json={"email": banned.email, "password": PASSWORD})
+    assert token.status_code == 403 and token.json()["error"]["code"] == "account_banned"
     wrong = anon.post("/api/v1/auth/login", json={"email": banned.email, "password": "not the password"})
     assert wrong.status_code == 401  # a guesser learns nothing of the ban
     with database.connection_context():

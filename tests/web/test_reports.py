@@ -186,3 +186,21 @@ def test_twenty_simultaneous_resolutions_act_once(pg_settings: Settings) -> None
         assert AuditLog.select().count() == 1
         assert Notification.select().where(Notification.kind == "report_upheld").count() == 1
         assert User.get_by_id(writer.id).banned_at is not None
+
+
+def test_a_ban_from_the_queue_refuses_an_admin_or_someone_already_banned(anon: TestClient, settings: Settings) -> None:
+    headers = admin_headers(settings)
+    _, owner, writer, review = readable_review()
+    with database.connection_context():
+        User.update(is_admin=True).where(User.id == writer.id).execute()
+    report_id = report(anon, settings, owner, response_id=review.id).json()["id"]
+    url, ban = f"/api/v1/admin/reports/{report_id}/resolve", {"action": "ban", "note": "abuse"}
+    refused = anon.post(url, json=ban, headers=headers)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "cannot_ban_admin"
+    with database.connection_context():
+        User.update(is_admin=False).where(User.id == writer.id).execute()
+    assert anon.post(f"/api/v1/admin/users/{writer.id}/ban", json={"reason": "x"}, headers=headers).status_code == 200
+    again = anon.post(url, json=ban, headers=headers)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_banned"
+    hidden = anon.post(url, json={"action": "hide"}, headers=headers)  # what is left to do
+    assert hidden.status_code == 200 and hidden.json()["report"]["state"] == "hidden"

@@ -1,0 +1,242 @@
+"""`python -m bench.soak [--minutes 10] [--rate 150]`: a fixed, sustainable request rate over a mix
+of reads and writes, against uvicorn with two workers, for a while.
+
+Every 10 s it samples each worker's RSS; each minute it prints that minute's latency percentiles,
+answers and errors. Open-loop: requests leave on schedule whether or not earlier ones have been
+answered, so a stall shows as latency instead of hiding as a lower rate. Targets: zero errors, and
+each worker's RSS at the end within 10 % of where it was after the first minute (the warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from application import Settings
+from bench.api_bench import SECRET, seed, start_server
+from db.connection import database, init_database
+from db.models import FeedbackRequest, FeedbackResponse
+from tests.pg import TestPostgres, free_port
+from web.tokens import issue_token
+
+OUT = Path(__file__).parent / "out"
+WARM_UP_S = 60
+SAMPLE_S = 10
+RSS_DRIFT = 0.10
+
+
+def workers_of(master: int) -> list[int]:
+    """uvicorn's worker processes: the children of its master process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def requests_mix(url: str, users: int) -> tuple[list[tuple[str, str, str]], list[tuple[int, str]]]:
+    """(method, path, token) reads, and one-shot writes (response id, token)."""
+    settings = Settings(database_url=url, secret_key=SECRET)
+    init_database(url, pool_size=2)
+    with database.connection_context():
+        members = list(
+            FeedbackRequest.select(FeedbackRequest.user, FeedbackRequest.group)
+            .where(
+                FeedbackRequest.group.is_null(False)
+                & FeedbackRequest.media_url.startswith("https://soundcloud.com/pending/")
+            )
+            .tuples()
+        )
+        open_responses = list(
+            FeedbackResponse.select(FeedbackResponse.id, FeedbackResponse.user)
+            .where(FeedbackResponse.submitted_at.is_null())
+            .tuples()
+        )
+    rng = random.Random(11)
+    rng.shuffle(members)
+    rng.shuffle(open_responses)
+    tokens: dict[int, str] = {}
+
+    def token(user: int) -> str:
+        if user not in tokens:
+            tokens[user] = issue_token(settings, user, 0)[0]
+        return tokens[user]
+
+    reads = []
+    for user, group in members[:3000]:
+        reads += [
+            ("GET", "/api/v1/me", token(user)),
+            ("GET", "/api/v1/groups", token(user)),
+            ("GET", f"/api/v1/groups/{group}", token(user)),
+            ("GET", "/api/v1/notifications", token(user)),
+        ]
+    writes = [(rid, token(user)) for rid, user in open_responses]
+    return reads, writes
+
+
+async def load(
+    port: int, rate: float, seconds: float, reads: list, writes: list, on_sample: Any
+) -> list[dict[str, Any]]:
+    """Send `rate` requests a second for `seconds`: 85 % reads, 15 % writes (submitting feedback and
+    marking notifications read). Returns one row per minute."""
+    rng = random.Random(5)
+    minutes: list[dict[str, Any]] = []
+    current: dict[str, Any] = {"latencies": [], "errors": 0, "statuses": {}}
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    body = {"feedback": "Steady groove; the snare could crack a little more.", "allow_replies": True}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+
+        async def one(kind: float) -> None:
+            if kind < 0.85 or not writes:
+                method, path, token = reads[rng.randrange(len(reads))]
+                call = client.request(method, path, headers={"Authorization": f"Bearer {token}"})
+            elif kind < 0.95:
+                rid, token = writes.pop()
+                call = client.put(f"/api/v1/responses/{rid}", json=body, headers={"Authorization": f"Bearer {token}"})
+            else:
+                _, _, token = reads[rng.randrange(len(reads))]
+                call = client.post(
+                    "/api/v1/notifications/read", json={"all": True}, headers={"Authorization": f"Bearer {token}"}
+                )
+            bucket = current
+            started = time.perf_counter()
+            try:
+                answer = await call
+                status = answer.status_code
+            except httpx.HTTPError:
+                status = 0
+            bucket["latencies"].append((time.perf_counter() - started) * 1000)
+            bucket["statuses"][status] = bucket["statuses"].get(status, 0) + 1
+            if status == 0 or status >= 500:
+                bucket["errors"] += 1
+
+        started = time.perf_counter()
+        next_sample = 0.0
+        minute_end = 60.0
+        tasks: set[asyncio.Task[None]] = set()
+        sent = 0
+        while (elapsed := time.perf_counter() - started) < seconds:
+            due = sent / rate
+            if elapsed < due:
+                await asyncio.sleep(due - elapsed)
+            task = asyncio.create_task(one(rng.random()))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            sent += 1
+            elapsed = time.perf_counter() - started
+            if elapsed >= next_sample:
+                on_sample(elapsed)
+                next_sample += SAMPLE_S
+            if elapsed >= minute_end:
+                minutes.append(current)
+                current = {"latencies": [], "errors": 0, "statuses": {}}
+                minute_end += 60.0
+                row = summarise(minutes[-1], len(minutes))
+                print(
+                    f"  minute {row['minute']:>2}: {row['requests']} answered, p50 {row['p50_ms']} ms, "
+                    f"p99 {row['p99_ms']} ms, max {row['max_ms']} ms, errors {row['errors']}",
+                    flush=True,
+                )
+        await asyncio.gather(*tasks)
+        if current["latencies"]:
+            minutes.append(current)
+    return [summarise(minute, index + 1) for index, minute in enumerate(minutes)]
+
+
+def summarise(minute: dict[str, Any], number: int) -> dict[str, Any]:
+    values = sorted(minute["latencies"])
+    cut = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99 or [0.0] * 99
+    return {
+        "minute": number,
+        "requests": len(values),
+        "p50_ms": round(cut[49], 1),
+        "p90_ms": round(cut[89], 1),
+        "p99_ms": round(cut[98], 1),
+        "max_ms": round(values[-1], 1) if values else 0.0,
+        "errors": minute["errors"],
+        "statuses": {str(k): v for k, v in sorted(minute["statuses"].items())},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=150, help="requests a second")
+    parser.add_argument("--users", type=int, default=10_000)
+    args = parser.parse_args()
+    os.environ.setdefault("ENVIRONMENT", "development")
+    server_pg = TestPostgres()
+    server_pg.init()
+    server_pg.start()
+    try:
+        print(f"seeding {args.users:,} grouped users...", flush=True)
+        url = seed(server_pg, args.users)
+        reads, writes = requests_mix(url, args.users)
+        port = free_port()
+        server = start_server(url, port, app="application:app")
+        try:
+            pids = workers_of(server.pid)
+            samples: list[dict[str, Any]] = []
+
+            def sample(elapsed: float) -> None:
+                samples.append({"t_s": round(elapsed), **{str(pid): rss_mb(pid) for pid in pids}})
+
+            print(f"{args.rate:.0f} requests/s for {args.minutes:g} min against workers {pids}", flush=True)
+            minutes = asyncio.run(load(port, args.rate, args.minutes * 60, reads, writes, sample))
+            sample(args.minutes * 60)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    finally:
+        server_pg.destroy()
+    after_warm_up = next((s for s in samples if s["t_s"] >= WARM_UP_S), samples[0])
+    last = samples[-1]
+    drift = {pid: round((last[pid] - after_warm_up[pid]) / after_warm_up[pid], 3) for pid in map(str, pids)}
+    errors = sum(m["errors"] for m in minutes)
+    report = {"rate": args.rate, "minutes": minutes, "rss_samples": samples, "rss_drift": drift, "errors": errors}
+    OUT.mkdir(exist_ok=True)
+    (OUT / "soak.json").write_text(json.dumps(report, indent=2))
+    print("\nminute  answered  p50 ms  p90 ms  p99 ms  max ms  errors")
+    for m in minutes:
+        print(
+            f"{m['minute']:>6}{m['requests']:>10}{m['p50_ms']:>8}{m['p90_ms']:>8}{m['p99_ms']:>8}{m['max_ms']:>8}{m['errors']:>8}"
+        )
+    print(
+        "\nRSS MB per worker (every 10 s): "
+        + "; ".join(
+            f"{pid}: {after_warm_up[pid]} after warm-up -> {last[pid]} at the end ({drift[pid]:+.1%})"
+            for pid in map(str, pids)
+        )
+    )
+    print("\ntarget                                              measured  met")
+    print(f"{'zero errors':<50}{errors:>10}  {'yes' if errors == 0 else 'no'}")
+    worst = max(abs(v) for v in drift.values()) if drift else 0.0
+    print(f"{'RSS per worker within 10 % of after warm-up':<50}{worst:>10.1%}  {'yes' if worst <= RSS_DRIFT else 'no'}")
+    print(f"\nwritten to {OUT / 'soak.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
