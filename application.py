@@ -93,6 +93,8 @@ class Settings:
     refresh_window_seconds: int = 7 * 24 * 3600
     password_reset_ttl_seconds: int = 3600
     db_pool_size: int = 40
+    # Units of work running at once per process (threads); the rest wait their turn (db/connection.py).
+    db_threads: int = 8
     db_pool_timeout_seconds: int = 10
     # PostgreSQL session limits for the web process (jobs run without a statement timeout).
     db_statement_timeout_ms: int = 15_000
@@ -182,6 +184,7 @@ class Settings:
             ),
             trusted_proxies=_list(env.get("TRUSTED_PROXIES", "")),
             db_pool_size=_int(env.get("DB_POOL_SIZE", str(defaults.db_pool_size)), "DB_POOL_SIZE", 1),
+            db_threads=_int(env.get("DB_THREADS", str(defaults.db_threads)), "DB_THREADS", 1),
             db_statement_timeout_ms=_int(
                 env.get("DB_STATEMENT_TIMEOUT_MS", str(defaults.db_statement_timeout_ms)), "DB_STATEMENT_TIMEOUT_MS"
             ),

@@ -6,10 +6,12 @@ own `connection_context()`; nothing here is ever called on the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
@@ -249,10 +251,31 @@ def _once_more_on_conflict(fn: Callable[[], T]) -> T:
         return fn()  # a serialisation failure or deadlock rolled the transaction back: run it again once
 
 
+_db_threads = 8
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def set_db_threads(count: int) -> None:
+    """How many units of work may run at once in this process (each on its own thread)."""
+    global _db_threads
+    _db_threads = count
+    _limiters.clear()
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(_db_threads)
+    return limiter
+
+
 async def run_in_db(fn: Callable[..., T], *args: Any) -> T:
     """Run a sync unit of work on a worker thread with its own connection.
 
-    A transaction that lost a serialisation conflict or a deadlock is run once more.
+    At most DB_THREADS run at once (anyio's default is 40 threads: under load they queue for the GIL
+    and the pool instead, which lengthens the slowest answers). A transaction that lost a
+    serialisation conflict or a deadlock is run once more.
     """
     work = functools.partial(in_connection(fn), *args)
-    return await anyio.to_thread.run_sync(functools.partial(_once_more_on_conflict, work))
+    return await anyio.to_thread.run_sync(functools.partial(_once_more_on_conflict, work), limiter=_limiter())

@@ -130,6 +130,10 @@ class QueryCounter(logging.Handler):
         super().__init__(logging.DEBUG)
         self.statements: list[str] = []
 
+    def reads(self) -> int:
+        """The queries run (a prepared query's EXECUTE counts; its one-time PREPARE does not)."""
+        return len([s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH", "EXECUTE"))])
+
     def emit(self, record: logging.LogRecord) -> None:
         message = record.msg
         sql = message[0] if isinstance(message, tuple) else str(message)

@@ -17,3 +17,21 @@ def test_named_parameters_bind_on_both_backends(db: str) -> None:
 def test_a_missing_parameter_is_refused_before_the_database_sees_it(db: str) -> None:
     with database.connection_context(), pytest.raises(TypeError, match="missing SQL parameters"):
         Statement("SELECT :a AS a").rows()
+
+
+def test_postgresql_prepares_a_query_once_per_connection_and_falls_back_when_it_cannot(
+    pg_db: str, count_queries: object
+) -> None:
+    from tests.conftest import QueryCounter
+
+    assert isinstance(count_queries, QueryCounter)
+    typed = Statement('SELECT id, email FROM "user" WHERE id = :user')
+    untyped = Statement("SELECT :a + :b AS total")  # PostgreSQL cannot tell the parameters' types
+    with database.connection_context(), database.atomic():
+        for _ in range(3):
+            assert typed.rows(user=1) == []
+        assert untyped.first(a=2, b=3) == {"total": 5}  # the refused PREPARE left the transaction usable
+        assert untyped.first(a=4, b=3) == {"total": 7}
+    statements = [s.split()[0].upper() for s in count_queries.statements]
+    assert statements.count("PREPARE") == 2 and statements.count("EXECUTE") == 3
+    assert not untyped.preparable
