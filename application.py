@@ -84,6 +84,8 @@ class Settings:
     secret_key: str = DEVELOPMENT_SECRET
     cors_origins: tuple[str, ...] = ()
     smtp_url: str = ""
+    # SMTP connections a job sends its batches of emails over at once.
+    smtp_connections: int = 4
     web_url: str = "http://127.0.0.1:8000"
     auth_rate_per_address: int = 30
     auth_failures_per_account: int = 10
@@ -173,6 +175,7 @@ class Settings:
             secret_key=secret_key,
             cors_origins=_list(env.get("CORS_ORIGINS", "")),
             smtp_url=_smtp_url(env.get("SMTP_URL", "")),
+            smtp_connections=_int(env.get("SMTP_CONNECTIONS", str(defaults.smtp_connections)), "SMTP_CONNECTIONS", 1),
             web_url=(env.get("WEB_URL", "").strip() or defaults.web_url).rstrip("/"),
             auth_rate_per_address=_int(
                 env.get("AUTH_RATE_PER_ADDRESS", str(defaults.auth_rate_per_address)), "AUTH_RATE_PER_ADDRESS", 1

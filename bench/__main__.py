@@ -60,10 +60,12 @@ def table(report: dict[str, Any]) -> str:
     lines = ["", "machine: " + ", ".join(f"{k}={v}" for k, v in report["machine"].items())]
     lines.append("postgresql settings: " + ", ".join(f"{k}={v}" for k, v in report["postgres_settings"].items()))
     lines.append("")
-    lines.append(f"{'job':<24}{'users':>10}{'wall s':>9}{'peak MB':>9}{'stmts':>8}")
+    lines.append(f"{'job':<24}{'users':>10}{'wall s':>9}{'peak MB':>9}{'stmts':>8}{'emails':>8}")
     for row in report["jobs"]:
+        emails = row.get("emails")
         lines.append(
             f"{row['job']:<24}{row['users']:>10,}{row['wall_s']:>9.2f}{row['peak_rss_mb']:>9.1f}{row['statements']:>8}"
+            f"{'' if emails is None else emails:>8}"
         )
     lines.append("")
     lines.append(f"{'route':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'of ceiling':>12}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data
+from bench.smtp_sink import SmtpSinkProcess
 from db.connection import init_database
 from db.migrate import migrate
 from db.passwords import hash_password
@@ -20,13 +21,15 @@ from tests.pg import TestPostgres
 ROOT = Path(__file__).parents[1]
 
 
-def run_job(job: str, database_url: str) -> dict[str, Any]:
+def run_job(job: str, database_url: str, smtp_url: str | None = None) -> dict[str, Any]:
+    """The job as cron runs it; with `smtp_url`, its emails go over SMTP (else into a folder)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "development",
         "LOG_LEVEL": "WARNING",
         "MAIL_FOLDER": tempfile.mkdtemp(prefix="howsmytrack-bench-mail-"),
+        **({"SMTP_URL": smtp_url} if smtp_url else {}),
     }
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -82,7 +85,15 @@ def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
         if job == "enforce_deadlines":
             with db.connection_context():
                 data.pass_the_deadline(db)
-        result = run_job(job, url)
+        if job == "assign_groups":
+            # The grouping emails go to a real SMTP server on loopback, as they would in production.
+            sink = SmtpSinkProcess()
+            try:
+                result = run_job(job, url, sink.url)
+            finally:
+                result["emails"] = sink.stop()
+        else:
+            result = run_job(job, url)
         print(f"  {job}: {result['summary']}", flush=True)
         results.append({"job": job, "users": users, **{k: v for k, v in result.items() if k != "summary"}})
     results.append({"job": "stats today (live)", "users": users, **live_stats(db)})

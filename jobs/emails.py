@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import uuid
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,15 +158,27 @@ def _record(rows: list[dict[str, Any]], results: list[Exception | None], deliver
 
 
 def deliver(kind: str, settings: Settings, mailer: Mailer | None = None) -> Delivery:
-    """Claim and send the pending emails of `kind`, recording each message's outcome."""
+    """Claim and send the pending emails of `kind`, recording each message's outcome.
+
+    Batches go out over SMTP_CONNECTIONS connections at once (an SMTP exchange is mostly waiting
+    for the server); this thread renders them and records each batch's outcome as it returns, in
+    order, so the database is only ever used from here."""
     mailer = mailer or Mailer(settings)
     sender = uuid.uuid4().hex
     delivery = Delivery()
     if not _claim(kind, sender, utcnow(), MAX_PER_RUN):
         return delivery
-    for rows in batched(_claimed(sender), BATCH):
-        messages = [render(kind, row, settings) for row in rows]
-        _record(list(rows), mailer.send_many(messages), delivery)
+    in_flight: deque[tuple[list[dict[str, Any]], Future[list[Exception | None]]]] = deque()
+    with ThreadPoolExecutor(max_workers=settings.smtp_connections, thread_name_prefix="smtp") as senders:
+        for rows in batched(_claimed(sender), BATCH):
+            batch = list(rows)
+            in_flight.append((batch, senders.submit(mailer.send_many, [render(kind, row, settings) for row in batch])))
+            if len(in_flight) > 2 * settings.smtp_connections:
+                done, results = in_flight.popleft()
+                _record(done, results.result(), delivery)
+        while in_flight:
+            done, results = in_flight.popleft()
+            _record(done, results.result(), delivery)
     return delivery
 
 
