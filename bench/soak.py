@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from application import Settings
 from bench.api_bench import SECRET, seed, start_server
 from db.connection import database, init_database
@@ -36,7 +34,8 @@ RSS_DRIFT = 0.10
 
 
 def workers_of(master: int) -> list[int]:
-    """uvicorn's worker processes: the children of its master process."""
+    """uvicorn's worker processes: the children of its master process (not multiprocessing's
+    resource tracker)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -44,7 +43,7 @@ def workers_of(master: int) -> list[int]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == master:
+            if int(fields[1]) == master and b"resource_tracker" not in (entry / "cmdline").read_bytes():
                 found.append(int(entry.name))
     return sorted(found)
 
@@ -96,72 +95,105 @@ def requests_mix(url: str, users: int) -> tuple[list[tuple[str, str, str]], list
     return reads, writes
 
 
+class Connections:
+    """Keep-alive HTTP/1.1 connections to the server, each used by one request at a time (a minimal
+    client: httpx's pool spends time quadratic in the waiting requests once a burst queues up)."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port = port
+        self.count = count
+        self.idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+
+    async def open(self) -> None:
+        for _ in range(self.count):
+            self.idle.put_nowait(await asyncio.open_connection("127.0.0.1", self.port))
+
+    async def request(self, method: str, path: str, token: str, body: bytes = b"") -> int:
+        reader, writer = await self.idle.get()
+        try:
+            head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            if body:
+                head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            writer.write(head.encode() + b"\r\n" + body)
+            headers = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            status = int(headers.split(" ", 2)[1])
+            length = next(
+                (
+                    int(line.split(":", 1)[1])
+                    for line in headers.split("\r\n")
+                    if line.lower().startswith("content-length:")
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            status = 0
+        self.idle.put_nowait((reader, writer))
+        return status
+
+
 async def load(
     port: int, rate: float, seconds: float, reads: list, writes: list, on_sample: Any
 ) -> list[dict[str, Any]]:
     """Send `rate` requests a second for `seconds`: 85 % reads, 15 % writes (submitting feedback and
-    marking notifications read). Returns one row per minute."""
+    marking notifications read). Latency counts from when a request was due to leave, so waiting
+    for a free connection counts too. Returns one row per minute."""
     rng = random.Random(5)
     minutes: list[dict[str, Any]] = []
     current: dict[str, Any] = {"latencies": [], "errors": 0, "statuses": {}}
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-    body = {"feedback": "Steady groove; the snare could crack a little more.", "allow_replies": True}
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+    connections = Connections(port, 64)
+    await connections.open()
+    feedback = json.dumps({"feedback": "Steady groove; the snare could crack a little more.", "allow_replies": True})
+    mark_all = json.dumps({"all": True}).encode()
 
-        async def one(kind: float) -> None:
-            if kind < 0.85 or not writes:
-                method, path, token = reads[rng.randrange(len(reads))]
-                call = client.request(method, path, headers={"Authorization": f"Bearer {token}"})
-            elif kind < 0.95:
-                rid, token = writes.pop()
-                call = client.put(f"/api/v1/responses/{rid}", json=body, headers={"Authorization": f"Bearer {token}"})
-            else:
-                _, _, token = reads[rng.randrange(len(reads))]
-                call = client.post(
-                    "/api/v1/notifications/read", json={"all": True}, headers={"Authorization": f"Bearer {token}"}
-                )
-            bucket = current
-            started = time.perf_counter()
-            try:
-                answer = await call
-                status = answer.status_code
-            except httpx.HTTPError:
-                status = 0
-            bucket["latencies"].append((time.perf_counter() - started) * 1000)
-            bucket["statuses"][status] = bucket["statuses"].get(status, 0) + 1
-            if status == 0 or status >= 500:
-                bucket["errors"] += 1
+    async def one(kind: float, due: float) -> None:
+        if kind < 0.85 or not writes:
+            method, path, token = reads[rng.randrange(len(reads))]
+            status = await connections.request(method, path, token)
+        elif kind < 0.95:
+            rid, token = writes.pop()
+            status = await connections.request("PUT", f"/api/v1/responses/{rid}", token, feedback.encode())
+        else:
+            _, _, token = reads[rng.randrange(len(reads))]
+            status = await connections.request("POST", "/api/v1/notifications/read", token, mark_all)
+        bucket = current
+        bucket["latencies"].append((time.perf_counter() - due) * 1000)
+        bucket["statuses"][status] = bucket["statuses"].get(status, 0) + 1
+        if status == 0 or status >= 500:
+            bucket["errors"] += 1
 
-        started = time.perf_counter()
-        next_sample = 0.0
-        minute_end = 60.0
-        tasks: set[asyncio.Task[None]] = set()
-        sent = 0
-        while (elapsed := time.perf_counter() - started) < seconds:
-            due = sent / rate
-            if elapsed < due:
-                await asyncio.sleep(due - elapsed)
-            task = asyncio.create_task(one(rng.random()))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            sent += 1
-            elapsed = time.perf_counter() - started
-            if elapsed >= next_sample:
-                on_sample(elapsed)
-                next_sample += SAMPLE_S
-            if elapsed >= minute_end:
-                minutes.append(current)
-                current = {"latencies": [], "errors": 0, "statuses": {}}
-                minute_end += 60.0
-                row = summarise(minutes[-1], len(minutes))
-                print(
-                    f"  minute {row['minute']:>2}: {row['requests']} answered, p50 {row['p50_ms']} ms, "
-                    f"p99 {row['p99_ms']} ms, max {row['max_ms']} ms, errors {row['errors']}",
-                    flush=True,
-                )
-        await asyncio.gather(*tasks)
-        if current["latencies"]:
+    started = time.perf_counter()
+    next_sample = 0.0
+    minute_end = 60.0
+    tasks: set[asyncio.Task[None]] = set()
+    sent = 0
+    while (elapsed := time.perf_counter() - started) < seconds:
+        due = sent / rate
+        if elapsed < due:
+            await asyncio.sleep(due - elapsed)
+        task = asyncio.create_task(one(rng.random(), started + due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        sent += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= next_sample:
+            on_sample(elapsed)
+            next_sample += SAMPLE_S
+        if elapsed >= minute_end:
             minutes.append(current)
+            current = {"latencies": [], "errors": 0, "statuses": {}}
+            minute_end += 60.0
+            row = summarise(minutes[-1], len(minutes))
+            print(
+                f"  minute {row['minute']:>2}: {row['requests']} answered, p50 {row['p50_ms']} ms, "
+                f"p99 {row['p99_ms']} ms, max {row['max_ms']} ms, errors {row['errors']}",
+                flush=True,
+            )
+    await asyncio.gather(*tasks)
+    if current["latencies"]:
+        minutes.append(current)
     return [summarise(minute, index + 1) for index, minute in enumerate(minutes)]
 
 
@@ -183,7 +215,7 @@ def summarise(minute: dict[str, Any], number: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=10)
-    parser.add_argument("--rate", type=float, default=150, help="requests a second")
+    parser.add_argument("--rate", type=float, default=200, help="requests a second")
     parser.add_argument("--users", type=int, default=10_000)
     args = parser.parse_args()
     os.environ.setdefault("ENVIRONMENT", "development")
