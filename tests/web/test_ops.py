@@ -104,7 +104,8 @@ def test_unknown_routes_and_methods_use_the_error_shape(anon: TestClient) -> Non
 
 
 def test_every_response_carries_a_request_id(anon: TestClient) -> None:
-    assert len(anon.get("/healthz").headers["x-request-id"]) == 32
+    first, second = (anon.get("/healthz").headers["x-request-id"] for _ in range(2))
+    assert len(first) == len(second) == 32 and first != second
     assert anon.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
     assert anon.get("/healthz", headers={"X-Request-ID": "bad id\x01"}).headers["x-request-id"] != "bad id\x01"
 
