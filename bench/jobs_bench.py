@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -13,8 +14,10 @@ from typing import Any
 
 from bench import data
 from bench.smtp_sink import SmtpSinkProcess
+from db import stats
 from db.connection import init_database
 from db.migrate import migrate
+from db.models import utcnow
 from db.passwords import hash_password
 from tests.pg import TestPostgres
 
@@ -52,11 +55,6 @@ def run_job(job: str, database_url: str, smtp_url: str | None = None) -> dict[st
 
 def live_stats(db: Any) -> dict[str, Any]:
     """What GET /admin/stats adds for today: the day's figures computed on the spot (in this process)."""
-    import resource
-
-    from db import stats
-    from db.models import utcnow
-
     with db.connection_context():
         started = time.perf_counter()
         stats.compute_day(utcnow().date())

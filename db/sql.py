@@ -19,7 +19,7 @@ import re
 import weakref
 from typing import Any
 
-import psycopg2
+from peewee import ProgrammingError
 
 from db.connection import database, is_postgres
 
@@ -59,12 +59,9 @@ class Statement:
         try:
             with database.atomic():  # a savepoint inside a transaction: a refusal leaves it usable
                 database.execute_sql(f"PREPARE {self.key} AS {numbered}")
-        except psycopg2.Error:
-            self.preparable = False
-            return False
-        except Exception as error:  # peewee wraps the driver's errors
-            if not isinstance(getattr(error, "orig", None) or error.__cause__, psycopg2.Error):
-                raise
+        except ProgrammingError:
+            # PostgreSQL will not type a parameter (a lost connection, say, is another error class:
+            # it goes up as itself and the statement stays preparable).
             self.preparable = False
             return False
         done.add(self.key)
