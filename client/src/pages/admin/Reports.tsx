@@ -158,7 +158,7 @@ function Resolve(props: { report: Report; onResolved: () => void }) {
     <section class="card stack" aria-labelledby="act-heading">
       <h2 id="act-heading">Act on it</h2>
       <div class="field">
-        <label for="note">Note (the writer is not shown it; a ban needs one: it is the ban's reason)</label>
+        <label for="note">Note for the audit log (a ban needs one: it is the ban's reason, which the writer sees at sign-in)</label>
         <textarea id="note" rows={2} maxLength={2000} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </div>
       {error && <Alert>{error.fields["body"] ?? describe(error)}</Alert>}
