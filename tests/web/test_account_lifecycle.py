@@ -26,7 +26,7 @@ REGISTER = "/api/v1/auth/register"
 
 
 @pytest.fixture
-def mailing(settings: Settings, smtp: SmtpSink) -> Iterator[tuple[TestClient, SmtpSink]]:
+def mailing(db: str, settings: Settings, smtp: SmtpSink) -> Iterator[tuple[TestClient, SmtpSink]]:
     app = build_app(replace(settings, smtp_url=smtp.url, web_url="https://howsmytrack.example"))
     with TestClient(
         app, base_url="https://howsmytrack.example", headers={"Origin": "https://howsmytrack.example"}
