@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import smtplib
 import ssl
 import time
@@ -72,6 +73,31 @@ def build(message: Message) -> bytes:
     return (headers + body.replace("\n", "\r\n").replace("\r\r\n", "\r\n")).encode("ascii")
 
 
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+def _send_pipelined(smtp: smtplib.SMTP, to: str, content: bytes) -> MailError | None:
+    """One message with PIPELINING (RFC 2920): MAIL, RCPT and DATA go in one write and their replies
+    are read back together, then the content: two round trips where `sendmail` takes four. On the
+    grouping job's tens of thousands of messages this halves the time spent talking SMTP."""
+    smtp.send(f"MAIL FROM:<{SENDER_ADDRESS}>\r\nRCPT TO:<{to}>\r\nDATA\r\n")
+    (mail, mail_text), (rcpt, rcpt_text), (data, data_text) = smtp.getreply(), smtp.getreply(), smtp.getreply()
+    if data == 354:  # the server takes content even if it refused the envelope: end it empty
+        accepted = mail == 250 and rcpt in (250, 251)
+        smtp.send(_LEADING_DOT.sub(b"..", content) + b".\r\n" if accepted else b".\r\n")
+        data, data_text = smtp.getreply()
+    if 421 in (mail, rcpt, data):
+        raise smtplib.SMTPServerDisconnected(f"the server is closing the connection: {data_text!r}")
+    if (mail, data) == (250, 250) and rcpt in (250, 251):
+        return None
+    smtp.rset()
+    if mail != 250:
+        return MailError(f"message refused: {mail} {mail_text!r}", mail >= 500)
+    if rcpt not in (250, 251):
+        return MailError(f"recipient refused: {{{to!r}: ({rcpt}, {rcpt_text!r})}}", permanent=rcpt >= 500)
+    return MailError(f"message refused: {data} {data_text!r}", data >= 500)
+
+
 class Mailer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -109,6 +135,9 @@ class Mailer:
         if not message.to.isascii() or any(char in message.to for char in "\r\n<>"):
             # SMTP commands are ASCII (we do not use SMTPUTF8); checked before the server sees anything.
             return MailError(f"cannot address {message.to!r}: not a plain ASCII address", permanent=True)
+        smtp.ehlo_or_helo_if_needed()
+        if smtp.has_extn("pipelining"):
+            return _send_pipelined(smtp, message.to, build(message))
         try:
             smtp.sendmail(SENDER_ADDRESS, [message.to], build(message))
         except smtplib.SMTPRecipientsRefused as error:

@@ -67,6 +67,9 @@ def table(report: dict[str, Any]) -> str:
             f"{row['job']:<24}{row['users']:>10,}{row['wall_s']:>9.2f}{row['peak_rss_mb']:>9.1f}{row['statements']:>8}"
             f"{'' if emails is None else emails:>8}"
         )
+    sinks = {row["smtp_sink"] for row in report["jobs"] if row.get("smtp_sink")}
+    if sinks:
+        lines.append(f"(emails delivered over SMTP on loopback to: {', '.join(sorted(sinks))})")
     lines.append("")
     lines.append(f"{'route':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'of ceiling':>12}")
     for row in report["api"]:
@@ -81,9 +84,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1,000 users and 5 s of load per route")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-jobs", action="store_true")
+    parser.add_argument("--users", type=int, action="append", help="time the jobs at this many users (repeatable)")
     parser.add_argument("--durable", action="store_true", help="PostgreSQL with fsync, synchronous commit, full pages")
     args = parser.parse_args()
-    sizes = [1_000] if args.quick else [10_000, 100_000]
+    sizes = args.users or ([1_000] if args.quick else [10_000, 100_000])
     seconds = 5 if args.quick else 20
     api_users = 1_000 if args.quick else 10_000
     started = time.perf_counter()

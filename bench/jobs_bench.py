@@ -90,6 +90,7 @@ def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
                 result = run_job(job, url, sink.url)
             finally:
                 result["emails"] = sink.stop()
+                result["smtp_sink"] = sink.name
         else:
             result = run_job(job, url)
         print(f"  {job}: {result['summary']}", flush=True)

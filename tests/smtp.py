@@ -12,10 +12,22 @@ from tests.pg import free_port
 
 
 class _Handler:
-    def __init__(self, refuse: frozenset[str], accept_at_most: int | None) -> None:
+    def __init__(self, refuse: frozenset[str], accept_at_most: int | None, pipelining: bool) -> None:
         self.messages: list[Message] = []
         self.refuse = refuse
         self.accept_at_most = accept_at_most
+        self.pipelining = pipelining
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # aiosmtpd reads pipelined commands one line at a time (as RFC 2920 allows) but does not
+        # advertise the extension; real servers do. (With this hook defined, setting the session's
+        # host name is the hook's job.)
+        session.host_name = hostname
+        if not self.pipelining:
+            return responses
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
@@ -31,10 +43,13 @@ class _Handler:
 
 
 class SmtpSink:
-    """`refuse`: recipients answered 550; `accept_at_most`: messages taken before it answers 421."""
+    """`refuse`: recipients answered 550; `accept_at_most`: messages taken before it answers 421;
+    `pipelining`: whether it offers PIPELINING (as most servers do)."""
 
-    def __init__(self, refuse: frozenset[str] = frozenset(), accept_at_most: int | None = None) -> None:
-        self.handler = _Handler(refuse, accept_at_most)
+    def __init__(
+        self, refuse: frozenset[str] = frozenset(), accept_at_most: int | None = None, pipelining: bool = True
+    ) -> None:
+        self.handler = _Handler(refuse, accept_at_most, pipelining)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

@@ -3,6 +3,7 @@ and simultaneous senders never send one email twice."""
 
 from __future__ import annotations
 
+import smtplib
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+import mail
 from application import ConfigError, Settings
 from db.connection import database
 from db.models import EmailOutbox, utcnow
@@ -64,20 +66,31 @@ def test_an_undeliverable_address_fails_alone_and_the_run_succeeds(
     assert status == 0 and again.counts["emails_refused"] == 0 and len(smtp.messages) == 3
 
 
-def test_a_recipient_the_server_refuses_fails_alone(db: str, settings: Settings, sink_factory: list[SmtpSink]) -> None:
+# Servers that offer PIPELINING get MAIL, RCPT and DATA in one write; the others one at a time.
+both_ways = pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+
+
+@both_ways
+def test_a_recipient_the_server_refuses_fails_alone(
+    db: str, settings: Settings, sink_factory: list[SmtpSink], pipelining: bool
+) -> None:
     addresses = _queue_grouped(4)
-    sink = _sink(sink_factory, refuse=frozenset({addresses[1]}))
+    sink = _sink(sink_factory, refuse=frozenset({addresses[1]}), pipelining=pipelining)
     delivery = emails.deliver(emails.GROUPED, replace(settings, smtp_url=sink.url))
     assert (delivery.sent, delivery.refused, delivery.retrying) == (3, 1, 0)
     assert sorted(message["To"] for message in sink.messages) == sorted(addresses[:1] + addresses[2:])
+    with database.connection_context():
+        refused = EmailOutbox.get(EmailOutbox.failed_at.is_null(False))
+    assert "recipient refused" in refused.last_error and "550" in refused.last_error
     assert emails.deliver(emails.GROUPED, replace(settings, smtp_url=sink.url)).sent == 0
 
 
+@both_ways
 def test_a_connection_lost_mid_batch_keeps_what_was_delivered(
-    db: str, settings: Settings, sink_factory: list[SmtpSink]
+    db: str, settings: Settings, sink_factory: list[SmtpSink], pipelining: bool
 ) -> None:
     addresses = _queue_grouped(5)
-    flaky = _sink(sink_factory, accept_at_most=2)
+    flaky = _sink(sink_factory, accept_at_most=2, pipelining=pipelining)
     first = emails.deliver(emails.GROUPED, replace(settings, smtp_url=flaky.url))
     assert (first.sent, first.retrying) == (2, 3)
     healthy = _sink(sink_factory)
@@ -85,6 +98,16 @@ def test_a_connection_lost_mid_batch_keeps_what_was_delivered(
     assert (second.sent, second.retrying) == (3, 0)
     delivered = [message["To"] for message in flaky.messages + healthy.messages]
     assert sorted(delivered) == sorted(addresses)
+
+
+def test_pipelined_content_keeps_lines_that_start_with_a_dot(sink_factory: list[SmtpSink]) -> None:
+    sink = _sink(sink_factory)
+    body = ".starts with a dot\r\n..and two\r\n.\r\nend\r\n"
+    with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("pipelining")
+        assert mail._send_pipelined(smtp, "a@example.com", f"Subject: dots\r\n\r\n{body}".encode()) is None
+    assert sink.messages[0].get_payload() == body
 
 
 def test_simultaneous_senders_send_each_email_once(db: str, mail_settings: Settings, smtp: SmtpSink) -> None:
