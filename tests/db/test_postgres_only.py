@@ -10,6 +10,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from application import Settings
+from db.connection import database
 from tests.builders import bearer, make_user
 from tests.pg import TestPostgres
 from web.app import build_app
@@ -53,3 +54,16 @@ def test_migrations_from_several_processes_at_once_apply_once(postgres_server: T
     assert sorted(outputs).count("migrate: applied 0 migration(s)\n") == 3
     names = sorted(path.stem for path in (ROOT / "db" / "migrations").glob("0*.py"))
     assert any(f"applied {len(names)} migration(s): {', '.join(names)}" in output for output in outputs)
+
+
+def test_no_table_has_two_indexes_on_the_same_columns(pg_db: str) -> None:
+    # Each index costs every insert; one that repeats another (0005 repeated the responses'
+    # UNIQUE constraint until 0008) only slows the grouping job's bulk insert.
+    with database.connection_context():
+        repeated = database.execute_sql(
+            "SELECT indrelid::regclass::text, array_agg(indexrelid::regclass::text ORDER BY indexrelid) FROM pg_index "
+            "WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace) "
+            "GROUP BY indrelid, indkey::text, indclass::text, coalesce(indpred::text, ''), "
+            "coalesce(indexprs::text, '') HAVING count(*) > 1"
+        ).fetchall()
+    assert repeated == []
