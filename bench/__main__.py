@@ -71,12 +71,27 @@ def table(report: dict[str, Any]) -> str:
     if sinks:
         lines.append(f"(emails delivered over SMTP on loopback to: {', '.join(sorted(sinks))})")
     lines.append("")
-    lines.append(f"{'route':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'of ceiling':>12}")
+    cpu_heading = f"{'CPU % (of one core): postgres/app/wrk':>40}"
+    lines.append(f"{'route':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'of ceiling':>12}{cpu_heading}")
     for row in report["api"]:
         lines.append(
-            f"{row['route']:<30}{row['rps']:>9.1f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['errors']:>8}{row['ceiling_fraction']:>12.2f}"
+            f"{row['route']:<30}{row['rps']:>9.1f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['errors']:>8}"
+            f"{row['ceiling_fraction']:>12.2f}{_cpu(row):>40}"
         )
+    if report["api_by_concurrency"]:
+        lines.append("")
+        lines.append(f"{'route':<30}{'conc.':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{cpu_heading}")
+        for row in report["api_by_concurrency"]:
+            lines.append(
+                f"{row['route']:<30}{row['concurrency']:>6}{row['rps']:>9.1f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+                f"{_cpu(row):>40}"
+            )
     return "\n".join(lines)
+
+
+def _cpu(row: dict[str, Any]) -> str:
+    cpu = row.get("cpu_pct")
+    return f"{cpu['postgres']:.0f}/{cpu['app']:.0f}/{cpu['load']:.0f}" if cpu else ""
 
 
 def main() -> int:
@@ -99,6 +114,7 @@ def main() -> int:
         "postgres_settings": postgres_settings(server),
         "jobs": [],
         "api": [],
+        "api_by_concurrency": [],
     }
     try:
         if not args.skip_jobs:
@@ -107,7 +123,7 @@ def main() -> int:
                 report["jobs"].extend(bench_jobs(server, users))
         if not args.skip_api:
             print(f"API at {api_users:,} users, concurrency 16, {seconds} s per route", flush=True)
-            report["api"] = bench_api(server, api_users, seconds)
+            report["api"], report["api_by_concurrency"] = bench_api(server, api_users, seconds)
     finally:
         server.destroy()
     OUT.mkdir(exist_ok=True)

@@ -19,6 +19,7 @@ import httpx
 
 from application import Settings
 from bench import data
+from bench.cpu import cpu_shares
 from db.connection import database, init_database
 from db.migrate import migrate
 from db.models import FeedbackRequest, FeedbackResponse
@@ -31,6 +32,8 @@ from web.tokens import issue_token
 ROOT = Path(__file__).parents[1]
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
 CONCURRENCY = 16
+SWEEP = (1, 4, 8)
+SWEPT = ("GET /api/v1/me", "GET /api/v1/groups/{id}")
 WORKERS = 2
 
 
@@ -147,14 +150,14 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(port: int, target_file: Path, seconds: int) -> dict[str, Any]:
-    threads = 2
+def run_wrk(port: int, target_file: Path, seconds: int, concurrency: int = CONCURRENCY) -> dict[str, Any]:
+    threads = min(2, concurrency)  # wrk needs a connection per thread
     env = {**os.environ, "BENCH_TARGETS": str(target_file), "BENCH_THREADS": str(threads)}
     result = subprocess.run(
         [
             "wrk",
             f"-t{threads}",
-            f"-c{CONCURRENCY}",
+            f"-c{concurrency}",
             f"-d{seconds}s",
             "--latency",
             "-s",
@@ -181,7 +184,8 @@ def run_wrk(port: int, target_file: Path, seconds: int) -> dict[str, Any]:
     }
 
 
-def bench_api(server_pg: TestPostgres, users: int, seconds: int) -> list[dict[str, Any]]:
+def bench_api(server_pg: TestPostgres, users: int, seconds: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each route at concurrency 16, then the SWEPT routes at each of SWEEP's concurrencies."""
     if not shutil.which("wrk"):
         raise RuntimeError("wrk is missing: `make bench` installs Debian's package")
     print(f"  seeding {users:,} grouped users...", flush=True)
@@ -191,17 +195,32 @@ def bench_api(server_pg: TestPostgres, users: int, seconds: int) -> list[dict[st
     port = free_port()
     server = start_server(url, port)
     results: list[dict[str, Any]] = []
+    sweep: list[dict[str, Any]] = []
+    cpu: dict[str, float] = {}
+
+    def measure(target: Path, concurrency: int = CONCURRENCY) -> dict[str, Any]:
+        with cpu_shares(server.pid, cpu):  # the server leads its own process group
+            measured = run_wrk(port, target, seconds, concurrency)
+        return {**measured, "cpu_pct": dict(cpu)}
+
     try:
-        ceiling = run_wrk(port, files["ceiling"], seconds)
+        ceiling = measure(files["ceiling"])
         print(f"  ceiling: {ceiling}", flush=True)
         for name in ("GET /api/v1/me", "GET /api/v1/groups", "GET /api/v1/groups/{id}", "PUT /api/v1/responses/{id}"):
-            measured = run_wrk(port, files[name], seconds)
+            measured = measure(files[name])
             measured["ceiling_fraction"] = round(measured["rps"] / ceiling["rps"], 3) if ceiling["rps"] else None
             print(f"  {name}: {measured}", flush=True)
             results.append({"route": name, **measured})
         results.append({"route": "ceiling", **ceiling, "ceiling_fraction": 1.0})
+        # The same reads at lower concurrency: if p99 falls with it while p50 stays near the
+        # service time, the tail at 16 is requests queueing for the two cores, not slow code.
+        for name in SWEPT:
+            for concurrency in SWEEP:
+                measured = measure(files[name], concurrency)
+                print(f"  {name} at concurrency {concurrency}: {measured}", flush=True)
+                sweep.append({"route": name, "concurrency": concurrency, **measured})
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
-    return results
+    return results, sweep

@@ -1,4 +1,5 @@
-"""The benchmark's statement count (bench/counted.py) wraps a job run from outside the job's code."""
+"""The benchmark's own instruments: the statement count (bench/counted.py), which wraps a job run from
+outside the job's code, and the CPU shares by process family (bench/cpu.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from bench.cpu import cpu_shares
 
 ROOT = Path(__file__).parents[1]
 
@@ -25,3 +28,11 @@ def test_a_counted_job_prints_its_summary_and_then_its_statements(tmp_path: Path
     assert result.returncode == 0 and lines[0].startswith("calculate_user_ratings: ok")
     counted = re.fullmatch(r"statements=(\d+)", lines[1])
     assert counted and int(counted[1]) >= 2  # the job's own UPDATE and its run record at least
+
+
+def test_cpu_shares_count_a_child_that_ended_within_the_block_as_load() -> None:
+    shares: dict[str, float] = {}
+    with cpu_shares(os.getpgrp(), shares):
+        subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
+    assert set(shares) == {"postgres", "app", "load", "other"}
+    assert shares["load"] > 0
