@@ -58,9 +58,9 @@ WHERE r.group_id = :group AND r.user_id = :user
 """)
 
 
-def _responses(condition: str, order: str) -> Statement:
+def _response_select(condition: str) -> str:
     """Responses with the request they are about and the viewer's (`:user`) reply counts."""
-    return Statement(f"""
+    return f"""
 SELECT fr.id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating, fr.hidden_at,
     {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
     (SELECT COUNT(*) FROM reply all_replies WHERE all_replies.response_id = fr.id) AS reply_count,
@@ -68,14 +68,20 @@ SELECT fr.id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating, fr.hidd
     {visibility.replies_open("fr")} AS replies_open,
     {request_columns_sql("reviewed", "req_")}
 FROM feedback_response fr JOIN feedback_request reviewed ON fr.request_id = reviewed.id
-WHERE {condition}
-ORDER BY {order}
+WHERE {condition}"""
+
+
+# A group page's responses in one statement: those the member writes (`to_review`, in track order)
+# and the submitted ones on their own track, `:request` (`received`, in submission order).
+GROUP_RESPONSES = Statement(f"""
+SELECT * FROM (
+    SELECT 0 AS received, mine.* FROM ({_response_select("fr.user_id = :user AND fr.group_id = :group")}) mine
+    UNION ALL
+    SELECT 1, theirs.* FROM ({_response_select(f"fr.request_id = :request AND {visibility.submitted('fr')}")}) theirs
+) parts
+ORDER BY received, CASE WHEN received = 0 THEN req_id END, submitted_at, id
 """)
-
-
-TO_REVIEW = _responses("fr.user_id = :user AND fr.group_id = :group", "reviewed.id")
-RECEIVED = _responses(f"fr.request_id = :request AND {visibility.submitted('fr')}", "fr.submitted_at, fr.id")
-ONE_RESPONSE = _responses("fr.id = :response", "fr.id")
+ONE_RESPONSE = Statement(_response_select("fr.id = :response"))
 
 
 def list_groups(user_id: int, page: int, per_page: int) -> dict[str, Any]:
@@ -114,8 +120,9 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
     row = GROUP_WITH_MY_REQUEST.first(user=user_id, group=group_id)
     if row is None:
         raise NotFound()
-    to_review = TO_REVIEW.rows(user=user_id, group=group_id)
-    received = RECEIVED.rows(user=user_id, request=row["id"])
+    responses = GROUP_RESPONSES.rows(user=user_id, group=group_id, request=row["id"])
+    to_review = [item for item in responses if not item["received"]]
+    received = [item for item in responses if item["received"]]
     return {
         "id": group_id,
         "name": row["group_name"],
