@@ -72,6 +72,7 @@ def table(report: dict[str, Any]) -> str:
         lines.append(f"(emails delivered over SMTP on loopback to: {', '.join(sorted(sinks))})")
     lines.append("")
     cpu_heading = f"{'CPU % (of one core): postgres/app/wrk':>40}"
+    lines.append("(a route's share of the ceiling is against the ceiling measured just before it)")
     lines.append(f"{'route':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'of ceiling':>12}{cpu_heading}")
     for row in report["api"]:
         lines.append(
