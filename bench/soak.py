@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import time
@@ -136,11 +137,12 @@ class Connections:
 
 async def load(
     port: int, rate: float, seconds: float, reads: list, writes: list, on_sample: Any
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Send `rate` requests a second for `seconds`: 85 % reads, 15 % writes (submitting feedback and
     marking notifications read). Latency counts from when a request was due to leave, so waiting
-    for a free connection counts too. Returns one row per minute."""
+    for a free connection counts too. Returns one row per minute, and the whole run's per route."""
     rng = random.Random(5)
+    by_kind: dict[str, list[float]] = {}
     minutes: list[dict[str, Any]] = []
     current: dict[str, Any] = {"latencies": [], "errors": 0, "statuses": {}}
     connections = Connections(port, 64)
@@ -151,15 +153,20 @@ async def load(
     async def one(kind: float, due: float) -> None:
         if kind < 0.85 or not writes:
             method, path, token = reads[rng.randrange(len(reads))]
+            name = f"{method} {re.sub(r'/[0-9]+', '/{id}', path)}"
             status = await connections.request(method, path, token)
         elif kind < 0.95:
             rid, token = writes.pop()
+            name = "PUT /api/v1/responses/{id}"
             status = await connections.request("PUT", f"/api/v1/responses/{rid}", token, feedback.encode())
         else:
             _, _, token = reads[rng.randrange(len(reads))]
+            name = "POST /api/v1/notifications/read"
             status = await connections.request("POST", "/api/v1/notifications/read", token, mark_all)
         bucket = current
-        bucket["latencies"].append((time.perf_counter() - due) * 1000)
+        latency = (time.perf_counter() - due) * 1000
+        bucket["latencies"].append(latency)
+        by_kind.setdefault(name, []).append(latency)
         bucket["statuses"][status] = bucket["statuses"].get(status, 0) + 1
         if status == 0 or status >= 500:
             bucket["errors"] += 1
@@ -194,7 +201,10 @@ async def load(
     await asyncio.gather(*tasks)
     if current["latencies"]:
         minutes.append(current)
-    return [summarise(minute, index + 1) for index, minute in enumerate(minutes)]
+    routes = {
+        name: summarise({"latencies": values, "errors": 0, "statuses": {}}, 0) for name, values in by_kind.items()
+    }
+    return [summarise(minute, index + 1) for index, minute in enumerate(minutes)], routes
 
 
 def summarise(minute: dict[str, Any], number: int) -> dict[str, Any]:
@@ -236,7 +246,7 @@ def main() -> int:
                 samples.append({"t_s": round(elapsed), **{str(pid): rss_mb(pid) for pid in pids}})
 
             print(f"{args.rate:.0f} requests/s for {args.minutes:g} min against workers {pids}", flush=True)
-            minutes = asyncio.run(load(port, args.rate, args.minutes * 60, reads, writes, sample))
+            minutes, routes = asyncio.run(load(port, args.rate, args.minutes * 60, reads, writes, sample))
             sample(args.minutes * 60)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -247,13 +257,25 @@ def main() -> int:
     last = samples[-1]
     drift = {pid: round((last[pid] - after_warm_up[pid]) / after_warm_up[pid], 3) for pid in map(str, pids)}
     errors = sum(m["errors"] for m in minutes)
-    report = {"rate": args.rate, "minutes": minutes, "rss_samples": samples, "rss_drift": drift, "errors": errors}
+    report = {
+        "rate": args.rate,
+        "minutes": minutes,
+        "routes": routes,
+        "rss_samples": samples,
+        "rss_drift": drift,
+        "errors": errors,
+    }
     OUT.mkdir(exist_ok=True)
     (OUT / "soak.json").write_text(json.dumps(report, indent=2))
     print("\nminute  answered  p50 ms  p90 ms  p99 ms  max ms  errors")
     for m in minutes:
         print(
             f"{m['minute']:>6}{m['requests']:>10}{m['p50_ms']:>8}{m['p90_ms']:>8}{m['p99_ms']:>8}{m['max_ms']:>8}{m['errors']:>8}"
+        )
+    print(f"\n{'the whole run, by route':<36}  answered  p50 ms  p90 ms  p99 ms  max ms")
+    for name, row in sorted(routes.items()):
+        print(
+            f"{name:<36}{row['requests']:>10}{row['p50_ms']:>8}{row['p90_ms']:>8}{row['p99_ms']:>8}{row['max_ms']:>8}"
         )
     print(
         "\nRSS MB per worker (every 10 s): "
