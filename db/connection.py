@@ -73,6 +73,7 @@ class PostgresPool(PostgresqlDatabase):
         self._idle: list[tuple[float, Any]] = []  # (handed back at, connection), most recent last
         self._open = 0
         self._available = threading.Condition()
+        self._handbacks = 0  # connections handed back or slots freed so far: a waiter's "anything new?"
 
     @property
     def open_connections(self) -> int:
@@ -87,6 +88,8 @@ class PostgresPool(PostgresqlDatabase):
     def connect(self, reuse_if_open: bool = False) -> bool:
         deadline = time.monotonic() + self.wait_timeout
         while True:
+            with self._available:
+                seen = self._handbacks
             try:
                 return bool(super().connect(reuse_if_open))
             except _NoneFree:
@@ -94,7 +97,9 @@ class PostgresPool(PostgresqlDatabase):
                 if remaining <= 0:
                     raise PoolExhausted(f"all {self.max_connections} database connections are busy") from None
                 with self._available:
-                    self._available.wait(min(remaining, 0.05))
+                    # A connection handed back since the attempt is taken at once, not after a wait.
+                    if self._handbacks == seen:
+                        self._available.wait(min(remaining, 0.05))
 
     def _connect(self) -> Any:
         while True:
@@ -121,6 +126,7 @@ class PostgresPool(PostgresqlDatabase):
             return
         with self._available:
             self._idle.append((time.monotonic(), conn))
+            self._handbacks += 1
             self._available.notify()
 
     def _usable(self, conn: Any, handed_back_at: float) -> bool:
@@ -143,6 +149,7 @@ class PostgresPool(PostgresqlDatabase):
     def _release_slot(self) -> None:
         with self._available:
             self._open -= 1
+            self._handbacks += 1
             self._available.notify()
 
     def close_all(self) -> None:

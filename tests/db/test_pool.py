@@ -70,3 +70,27 @@ def test_a_waiting_caller_gets_the_connection_another_hands_back(pg_db: str) -> 
     db.close()
     waiter.join(10)
     assert len(got) == 1 and db.open_connections == 1
+
+
+def test_a_connection_handed_back_during_a_failed_attempt_is_taken_without_waiting(pg_db: str) -> None:
+    db = _pool(pg_db, size=1, timeout=10)
+    elsewhere = db._connect()  # the pool's one connection, out with someone else
+    waits: list[float | None] = []
+    real_wait, real_connect = db._available.wait, db._connect
+
+    def recorded_wait(timeout: float | None = None) -> bool:
+        waits.append(timeout)
+        return real_wait(timeout)
+
+    def handed_back_meanwhile() -> object:
+        try:
+            return real_connect()
+        except Exception:
+            db._close(elsewhere)  # handed back between this attempt and the caller's wait
+            raise
+
+    db._available.wait = recorded_wait  # type: ignore[method-assign]
+    db._connect = handed_back_meanwhile  # type: ignore[method-assign]
+    db.connect()
+    assert waits == [] and db.open_connections == 1
+    db.close()
