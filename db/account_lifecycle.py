@@ -7,6 +7,10 @@ held about it, and deleting it.
 - Changing the address needs the current password; the new one gets a `change` link and becomes the
   login only once proved; the old one is told.
 - Links are single-use and expire after a day; a newer link of the same purpose spends the older.
+  A change link works only while its address is still the pending one: setting the address back, a
+  password change and a password reset drop the pending change and spend its links.
+- Link emails (sign-up's aside) are capped per account, `LINK_MAILS_PER_HOUR`, so the account
+  cannot be used to relay mail to arbitrary addresses.
 - Deleting an account: every token stops working; email and password are erased (the row stays,
   so the anonymous feedback its owner wrote keeps its place, linked to nobody); the waiting request
   is withdrawn; feedback they still owed is dropped, and their tracks leave the review lists of
@@ -22,7 +26,8 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from db.accounts import EMAIL_TAKEN, CurrentUser, register
+from db.accounts import CHANGE, EMAIL_TAKEN, VERIFY, CurrentUser, drop_pending_email, register
+from db import visibility
 from db.bans import NOT_BANNED
 from db.connection import database
 from db.errors import Conflict, InvalidToken
@@ -41,10 +46,11 @@ from db.models import (
     utcnow,
 )
 from db.rows import dict_rows
+from db.sql import Statement
 from db.withdrawal import leave_exchange
 
 LINK_TTL = dt.timedelta(days=1)
-VERIFY, CHANGE = "verify", "change"
+LINK_MAILS_PER_HOUR = 3
 # The rule for emails other than verification and reset: only to a proved address.
 VERIFIED = User.email_verified_at.is_null(False) & User.deleted_at.is_null() & NOT_BANNED
 
@@ -113,7 +119,7 @@ def start_email_change(user: CurrentUser, new_email: str, token: str) -> bool:
             raise Conflict("email_taken", EMAIL_TAKEN)
         current = User.select(User.email).where(User.id == user.id).scalar()
         if str(current).lower() == new_email.lower():
-            User.update(pending_email=None).where(User.id == user.id).execute()
+            drop_pending_email(user.id)
             return False
         User.update(pending_email=new_email).where(User.id == user.id).execute()
         create_link(user.id, new_email, CHANGE, token)
@@ -157,6 +163,8 @@ def confirm_link(token: str) -> Proved:
                 raise InvalidToken()  # the address changed since this link was sent
             User.update(email_verified_at=now).where(User.id == user.id).execute()
             return Proved(VERIFY, str(link.email), None)
+        if str(user.pending_email or "").lower() != str(link.email).lower():
+            raise InvalidToken()  # the change was cancelled or replaced since this link was sent
         if _taken(str(link.email), user.id):
             raise Conflict("email_taken", EMAIL_TAKEN)
         try:
@@ -195,14 +203,34 @@ def delete_account(user: CurrentUser) -> None:
 
 def _stamped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {key: iso(value) if isinstance(value, dt.datetime) else value for key, value in row.items()} for row in rows
+        {key: iso(value) if key.endswith("_at") else value for key, value in row.items()} for row in rows
     ]
+
+
+# Feedback on the caller's tracks as the group page shows it: only what they may read yet.
+RECEIVED = Statement(f"""
+SELECT fr.id, fr.request_id, fr.group_id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating, fr.extra,
+    fr.hidden_at
+FROM feedback_response fr JOIN feedback_request mine ON fr.request_id = mine.id
+WHERE mine.user_id = :user AND {visibility.readable_by_owner("mine.user_id", "fr")}
+ORDER BY fr.submitted_at, fr.id
+""")
+
+
+def _moderated(row: dict[str, Any], text: str, own: bool) -> dict[str, Any]:
+    """A moderator's removal shows as on every page: the text goes, except from its writer's own copy."""
+    removed = row.pop("hidden_at") is not None
+    if removed and not own:
+        row[text] = ""
+    for flag in ("allow_replies", "extra"):
+        if flag in row:
+            row[flag] = bool(row[flag])  # SQLite's raw rows give 0/1
+    return row | {"removed_by_moderator": removed}
 
 
 def export(user: CurrentUser) -> dict[str, Any]:
     """Everything held about the caller, without anyone else's identity."""
     me = User.get_by_id(user.id)
-    mine = FeedbackRequest.select(FeedbackRequest.id).where(FeedbackRequest.user == user.id)
     requests = dict_rows(
         FeedbackRequest.select(
             FeedbackRequest.id,
@@ -227,15 +255,17 @@ def export(user: CurrentUser) -> dict[str, Any]:
         FeedbackResponse.allow_replies,
         FeedbackResponse.rating,
         FeedbackResponse.extra,
+        FeedbackResponse.hidden_at,
     )
-    written = dict_rows(
-        FeedbackResponse.select(*response_fields).where(FeedbackResponse.user == user.id).order_by(FeedbackResponse.id)
-    )
-    received = dict_rows(
-        FeedbackResponse.select(*response_fields)
-        .where(FeedbackResponse.request.in_(mine) & FeedbackResponse.submitted_at.is_null(False))
-        .order_by(FeedbackResponse.submitted_at, FeedbackResponse.id)
-    )
+    written = [
+        _moderated(row, "feedback", own=True)
+        for row in dict_rows(
+            FeedbackResponse.select(*response_fields)
+            .where(FeedbackResponse.user == user.id)
+            .order_by(FeedbackResponse.id)
+        )
+    ]
+    received = [_moderated(row, "feedback", own=False) for row in RECEIVED.rows(user=user.id)]
     threads = [row["id"] for row in written] + [row["id"] for row in received if row["rating"] is not None]
     replies = []
     if threads:
@@ -247,12 +277,13 @@ def export(user: CurrentUser) -> dict[str, Any]:
                 Reply.text,
                 Reply.created_at,
                 Reply.read_at,
+                Reply.hidden_at,
             )
             .where(Reply.response.in_(threads))
             .order_by(Reply.id)
         ):
-            author = row.pop("author_id")
-            replies.append(row | {"author": "you" if author == user.id else "them"})
+            own = row.pop("author_id") == user.id
+            replies.append(_moderated(row, "text", own=own) | {"author": "you" if own else "them"})
     return {
         "exported_at": iso(utcnow()),
         "user": {

@@ -12,11 +12,13 @@ from peewee import JOIN, IntegrityError, fn
 from db import bans, deadlines, notifications, rate_limits, visibility
 from db.connection import database
 from db.errors import Conflict, InvalidToken, NotAuthenticated
-from db.models import PasswordReset, RevokedToken, User, iso, utcnow
+from db.models import EmailVerification, PasswordReset, RevokedToken, User, iso, utcnow
 from db.passwords import DUMMY_HASH
 from db.sql import Statement
 
 EMAIL_TAKEN = "An account with this email already exists."
+# What an emailed link proves (db/account_lifecycle.py): the account's address, or a new one.
+VERIFY, CHANGE = "verify", "change"
 ACCOUNT_FAILURE_WINDOW = 15 * 60
 
 
@@ -195,6 +197,7 @@ def set_password(user: CurrentUser, previous_hash: str, new_hash: str) -> int:
         if not changed:
             raise NotAuthenticated("token_revoked", "This session has ended; sign in again.")
         _spend_resets(user.id)
+        drop_pending_email(user.id)
         notifications.announce_session_change(user.id)
         return int(User.select(User.token_version).where(User.id == user.id).scalar())
 
@@ -202,6 +205,16 @@ def set_password(user: CurrentUser, previous_hash: str, new_hash: str) -> int:
 def _spend_resets(user_id: int) -> None:
     PasswordReset.update(used_at=utcnow()).where(
         (PasswordReset.user == user_id) & PasswordReset.used_at.is_null()
+    ).execute()
+
+
+def drop_pending_email(user_id: int) -> None:
+    """Cancel a waiting address change: the pending address goes and every unused `change` link is
+    spent (inside the caller's transaction). On a password change or reset too: whoever asked for
+    the change with the old password loses it."""
+    User.update(pending_email=None).where(User.id == user_id).execute()
+    EmailVerification.update(used_at=utcnow()).where(
+        (EmailVerification.user == user_id) & (EmailVerification.purpose == CHANGE) & EmailVerification.used_at.is_null()
     ).execute()
 
 
@@ -262,6 +275,7 @@ def confirm_password_reset(token: str, new_hash: str) -> None:
         if not claimed:
             raise InvalidToken()
         _spend_resets(reset.user.id)
+        drop_pending_email(reset.user.id)
         User.update(password_hash=new_hash, token_version=User.token_version + 1).where(
             User.id == reset.user.id
         ).execute()

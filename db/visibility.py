@@ -33,6 +33,13 @@ def unlocked(owner: str, group: str) -> str:
     return f"NOT {owes_in_group(owner, group)}"
 
 
+def readable_by_owner(owner: str, response: str) -> str:
+    """True when the track's owner, `owner`, may read `response` (an alias of feedback_response on
+    their track): it is submitted and they owe nothing more in its group. Every view of received
+    feedback (group pages, the own-data export) asks this."""
+    return f"({submitted(response)} AND {unlocked(owner, f'{response}.group_id')})"
+
+
 def owed_count(user: str) -> str:
     """How many responses `user` still owes, over all their groups."""
     return f"(SELECT COUNT(*) FROM feedback_response owed WHERE owed.user_id = {user} AND owed.submitted_at IS NULL)"

@@ -41,6 +41,7 @@ async def update_me(request: Request) -> Response:
         # Each try may tell whether an address has an account: limited like the auth routes.
         await limit_address(request)
         await _check_password(request, body.current_password, "is needed to change your email address")
+        await _limit_link_mails(request)
         token = secrets.token_urlsafe(32)
         if await with_user(request, account_lifecycle.start_email_change, body.email, token):
             mail = send_after(settings, verify_message(settings, body.email, token, change=True))
@@ -62,12 +63,17 @@ async def _check_password(
     return stored
 
 
+async def _limit_link_mails(request: Request) -> None:
+    """Emails carrying a link (resends and address changes) are capped per account."""
+    key = f"verify-mail:{current_claims(request).user_id}"
+    limit = account_lifecycle.LINK_MAILS_PER_HOUR
+    await run_in_db(rate_limits.limit_attempt, key, limit, 3600, settings_of(request).clock())
+
+
 async def resend_verification(request: Request) -> Response:
     settings = settings_of(request)
     await limit_address(request)
-    await run_in_db(
-        rate_limits.limit_attempt, f"verify-mail:{current_claims(request).user_id}", 3, 3600, settings.clock()
-    )
+    await _limit_link_mails(request)
     token = secrets.token_urlsafe(32)
     waiting = await with_user(request, account_lifecycle.resend_link, token)
     response = json_response({"status": "accepted"}, 202)
@@ -132,7 +138,9 @@ routes = [
             errors=("email_taken", "rate_limited"),
             description="Only the fields present change. A new `email` (register's rules) needs `current_password`; "
             "it becomes the login only once confirmed through the link emailed to it (`pending_email` until then; "
-            "the old address is told when it changes). Email changes are limited per client address as sign-in is.",
+            "the old address is told when it changes). Setting the current address back, a password change and a "
+            "password reset cancel a waiting change (its link stops working). Email changes are limited per client "
+            "address as sign-in is, and with the verification resends to three an hour per account.",
         ),
     ),
     api(

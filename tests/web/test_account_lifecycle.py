@@ -14,10 +14,10 @@ from starlette.testclient import TestClient
 
 from application import Settings
 from db.connection import database
-from db.models import EmailOutbox, FeedbackRequest, FeedbackResponse, User
+from db.models import EmailOutbox, FeedbackRequest, FeedbackResponse, Reply, User, utcnow
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
-from tests.builders import PASSWORD, bearer, make_group, make_request, make_user, submit
+from tests.builders import PASSWORD, add_reply, bearer, make_group, make_request, make_user, rate, submit
 from tests.smtp import SmtpSink
 from tests.web.conftest import ORIGIN
 from web.app import build_app
@@ -220,3 +220,104 @@ def test_an_email_that_cannot_be_written_does_not_break_the_connection(settings:
         body = {"email": "fay@example.com", "password": "a fine passphrase"}
         assert client.post(REGISTER, json=body).status_code == 201
         assert client.get("/api/v1/me").status_code == 200  # the same connection still answers
+
+
+def test_the_export_holds_no_received_feedback_the_owner_may_not_read_yet(
+    client: TestClient, settings: Settings
+) -> None:
+    """The group page answers `received: null` while the owner still owes feedback; so does the export."""
+    group = make_group(n=3)
+    me, writer, _ = group.users
+    submit(group.response(writer, me), "Unlock me first")
+    headers = bearer(settings, me)
+    assert client.get(f"/api/v1/groups/{group.group.id}", headers=headers).json()["group"]["received"] is None
+    locked = client.get("/api/v1/me/export", headers=headers).json()
+    assert locked["feedback_received"] == [] and "Unlock me first" not in json.dumps(locked)
+    for response in group.to_review(me):
+        submit(response, "Mine")
+    unlocked = client.get("/api/v1/me/export", headers=headers).json()
+    assert [row["feedback"] for row in unlocked["feedback_received"]] == ["Unlock me first"]
+
+
+def test_the_export_shows_moderated_text_as_removed_except_to_its_writer(
+    client: TestClient, settings: Settings
+) -> None:
+    group = make_group(n=2)
+    me, writer = group.users
+    theirs, mine = group.response(writer, me), group.response(me, writer)
+    submit(theirs, "Rude words about the pad")
+    submit(mine, "My own careful notes")
+    rate(theirs, 2)
+    add_reply(theirs, writer, "A rude reply")
+    add_reply(theirs, me, "My reply")
+    with database.connection_context():
+        FeedbackResponse.update(hidden_at=utcnow()).where(FeedbackResponse.id.in_([theirs.id, mine.id])).execute()
+        Reply.update(hidden_at=utcnow()).execute()
+    owner = client.get("/api/v1/me/export", headers=bearer(settings, me)).json()
+    assert owner["feedback_received"][0]["feedback"] == "" and owner["feedback_received"][0]["removed_by_moderator"]
+    assert "Rude words" not in json.dumps(owner) and "A rude reply" not in json.dumps(owner)
+    assert owner["feedback_written"][0]["feedback"] == "My own careful notes"  # the writer keeps their own
+    assert [(r["author"], r["text"]) for r in owner["replies"]] == [("them", ""), ("you", "My reply")]
+    other = client.get("/api/v1/me/export", headers=bearer(settings, writer)).json()
+    assert other["feedback_written"][0]["feedback"] == "Rude words about the pad"
+    assert other["feedback_written"][0]["removed_by_moderator"] is True
+
+
+def _start_change(client: TestClient, user: User, address: str) -> Any:
+    return client.patch(
+        "/api/v1/me",
+        headers=bearer(client.app.state.settings, user),  # type: ignore[attr-defined]
+        json={"email": address, "current_password": PASSWORD},
+    )
+
+
+def _refused(client: TestClient, token: str) -> None:
+    answer = client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_token"
+
+
+@pytest.mark.parametrize("cancel", ["address set back", "password changed", "password reset", "change replaced"])
+def test_a_cancelled_email_change_link_no_longer_takes_the_account(
+    mailing: tuple[TestClient, SmtpSink], cancel: str
+) -> None:
+    """An attacker with the password starts a change to their own address; the owner cancels it."""
+    client, smtp = mailing
+    owner = make_user("owner@example.com")
+    assert _start_change(client, owner, "thief@example.com").status_code == 200
+    stolen = _link(smtp, "thief@example.com")
+    if cancel == "address set back":
+        assert _start_change(client, owner, "owner@example.com").status_code == 200
+    elif cancel == "password changed":
+        body = {"current_password": PASSWORD, "new_password": "a brand new passphrase"}
+        headers = bearer(client.app.state.settings, owner)  # type: ignore[attr-defined]
+        assert client.put("/api/v1/me/password", headers=headers, json=body).status_code == 204
+    elif cancel == "password reset":
+        assert client.post("/api/v1/auth/password-reset", json={"email": "owner@example.com"}).status_code == 202
+        reset = _link(smtp, "owner@example.com", "reset-password")
+        body = {"token": reset, "password": "a brand new passphrase"}
+        assert client.post("/api/v1/auth/password-reset/confirm", json=body).status_code == 204
+    else:
+        assert _start_change(client, owner, "owner.new@example.com").status_code == 200
+    _refused(client, stolen)
+    with database.connection_context():
+        after = User.get_by_id(owner.id)
+    assert after.email == "owner@example.com"
+    assert after.pending_email == ("owner.new@example.com" if cancel == "change replaced" else None)
+
+
+def test_a_change_link_whose_address_is_no_longer_pending_is_refused(mailing: tuple[TestClient, SmtpSink]) -> None:
+    client, smtp = mailing
+    owner = make_user("pat@example.com")
+    assert _start_change(client, owner, "pat.new@example.com").status_code == 200
+    token = _link(smtp, "pat.new@example.com")
+    with database.connection_context():  # the pending change went some other way (an old row, a hand edit)
+        User.update(pending_email=None).where(User.id == owner.id).execute()
+    _refused(client, token)
+
+
+def test_email_changes_are_capped_per_account(mailing: tuple[TestClient, SmtpSink]) -> None:
+    client, smtp = mailing
+    user = make_user("cap@example.com")
+    answers = [_start_change(client, user, f"relay{index}@example.com").status_code for index in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert sum(1 for message in smtp.messages if str(message["To"]).startswith("relay")) == 3
