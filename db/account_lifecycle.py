@@ -26,8 +26,8 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from db.accounts import CHANGE, EMAIL_TAKEN, VERIFY, CurrentUser, drop_pending_email, register
 from db import visibility
+from db.accounts import CHANGE, EMAIL_TAKEN, VERIFY, CurrentUser, drop_pending_email, register
 from db.bans import NOT_BANNED
 from db.connection import database
 from db.errors import Conflict, InvalidToken
@@ -202,9 +202,7 @@ def delete_account(user: CurrentUser) -> None:
 
 
 def _stamped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {key: iso(value) if key.endswith("_at") else value for key, value in row.items()} for row in rows
-    ]
+    return [{key: iso(value) if key.endswith("_at") else value for key, value in row.items()} for row in rows]
 
 
 # Feedback on the caller's tracks as the group page shows it: only what they may read yet.

@@ -214,7 +214,9 @@ def drop_pending_email(user_id: int) -> None:
     the change with the old password loses it."""
     User.update(pending_email=None).where(User.id == user_id).execute()
     EmailVerification.update(used_at=utcnow()).where(
-        (EmailVerification.user == user_id) & (EmailVerification.purpose == CHANGE) & EmailVerification.used_at.is_null()
+        (EmailVerification.user == user_id)
+        & (EmailVerification.purpose == CHANGE)
+        & EmailVerification.used_at.is_null()
     ).execute()
 
 
