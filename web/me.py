@@ -78,7 +78,7 @@ async def resend_verification(request: Request) -> Response:
     waiting = await with_user(request, account_lifecycle.resend_link, token)
     response = json_response({"status": "accepted"}, 202)
     response.background = send_after(
-        settings, verify_message(settings, waiting.email, token, change=waiting.purpose == account_lifecycle.CHANGE)
+        settings, verify_message(settings, waiting.email, token, change=waiting.purpose == accounts.CHANGE)
     )
     return response
 
