@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from peewee import IntegrityError
+
 from db import deadlines, notifications
 from db.accounts import CurrentUser
 from db.connection import database
@@ -170,15 +172,20 @@ def write_extra(user: CurrentUser, request_id: int, feedback: str, allow_replies
             raise Conflict("already_submitted", "You already wrote feedback on this track.")
         if target["missing"] is None:
             raise Conflict("no_longer_needed", "This track has all the feedback it was promised now; thank you!")
-        response = FeedbackResponse.create(
-            request=request_id,
-            user=user.id,
-            group=target["group_id"],
-            feedback=feedback,
-            allow_replies=allow_replies,
-            submitted_at=now,
-            extra=True,
-        )
+        try:
+            with database.atomic():  # a savepoint: PostgreSQL's transaction stays usable after a refusal
+                response = FeedbackResponse.create(
+                    request=request_id,
+                    user=user.id,
+                    group=target["group_id"],
+                    feedback=feedback,
+                    allow_replies=allow_replies,
+                    submitted_at=now,
+                    extra=True,
+                )
+        except IntegrityError:
+            # The same writer's simultaneous request got there first (one response per writer and track).
+            raise Conflict("already_submitted", "You already wrote feedback on this track.") from None
         _NEED_ONE_LESS.execute(request=request_id)
         _MET.execute(request=request_id)
         deadlines.clear_oldest(user.id, target["group_id"], now)

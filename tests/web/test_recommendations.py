@@ -16,6 +16,7 @@ from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
 from tests.builders import GroupFixture, bearer, make_group, make_request, make_user, submit
+from tests.web.conftest import simultaneously
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -204,3 +205,19 @@ def test_rated_extra_feedback_counts_toward_the_writers_rating(db: str, settings
     execute("calculate_user_ratings", lambda: calculate_user_ratings(settings))
     with database.connection_context():
         assert User.get_by_id(writer.id).rating == 4.0
+
+
+def test_twenty_simultaneous_extra_feedbacks_on_one_track_write_one(pg_settings: Settings) -> None:
+    group, owner = _short_group()
+    track = group.requests[owner.id].id
+    _close(pg_settings, group)
+    writer = make_user()
+    with database.connection_context():
+        Recommendation.create(user=writer, day=utcnow().date().isoformat(), rank=1, request=track, score=1)
+    url = f"/api/v1/feedback-requests/{track}/extra-feedback"
+    body = {"feedback": "The chorus needs more air.", "allow_replies": True}
+    answers = simultaneously(pg_settings, "POST", url, json=body, headers=bearer(pg_settings, writer))
+    assert sorted(answer.status_code for answer in answers) == [201] + [409] * 19
+    assert {answer.json()["error"]["code"] for answer in answers if answer.status_code == 409} == {"already_submitted"}
+    with database.connection_context():
+        assert FeedbackResponse.select().where(FeedbackResponse.user == writer.id).count() == 1
