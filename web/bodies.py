@@ -28,12 +28,20 @@ def validation_fields(error: ValidationError) -> dict[str, str]:
     return fields
 
 
+def decimal(value: str, max_digits: int = 19) -> int | None:
+    """`value` as a whole number when it is ASCII digits only, else None. (`str.isdigit` accepts
+    superscripts and other scripts' digits, which `int()` then refuses: a 500 from a header.)"""
+    if 0 < len(value) <= max_digits and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 async def read_json(request: Request) -> Any:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise HTTPProblem(415, "unsupported_media_type", "Send the body as application/json.")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    declared = decimal(request.headers.get("content-length", ""))
+    if declared is not None and declared > MAX_BODY_BYTES:
         raise HTTPProblem(413, "payload_too_large", f"The body may be at most {MAX_BODY_BYTES} bytes.")
     chunks: list[bytes] = []
     size = 0

@@ -14,7 +14,7 @@ from db import notifications
 from db.accounts import load_current_user
 from db.connection import DATABASE_ERRORS, run_in_db
 from db.errors import NotAuthenticated, ValidationFailed
-from web.bodies import parse_body, parse_query
+from web.bodies import decimal, parse_body, parse_query
 from web.event_stream import HEARTBEAT, EventStreamResponse, encode
 from web.live import CHECK, END, HEARTBEAT_DUE, PERIODIC, RESYNC, NotificationHub, Subscriber
 from web.routing import RouteDoc, api, json_response
@@ -46,9 +46,10 @@ def _last_event_id(request: Request) -> int | None:
     header = request.headers.get("last-event-id")
     if header is None:
         return query.last_event_id
-    if not header.isdigit() or len(header) > 10 or int(header) > 2**31 - 1:
+    value = decimal(header, max_digits=10)
+    if value is None or value > 2**31 - 1:
         raise ValidationFailed({"Last-Event-ID": "must be a notification id"})
-    return int(header)
+    return value
 
 
 async def stream_notifications(request: Request) -> Response:

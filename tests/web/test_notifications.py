@@ -288,9 +288,23 @@ def test_inbox_routes_need_a_session(anon: TestClient) -> None:
 
 def test_stream_parameters_are_checked(client: TestClient, settings: Settings) -> None:
     headers = bearer(settings, make_user())
-    for params, extra in (({"last_event_id": "x"}, {}), ({}, {"Last-Event-ID": "-1"}), ({"since": "1"}, {})):
+    superscript = {"Last-Event-ID": "\u00b2".encode("latin-1")}  # str.isdigit() says yes, int() says no
+    cases: list[tuple[dict[str, str], dict[str, Any]]] = [
+        ({"last_event_id": "x"}, {}),
+        ({}, {"Last-Event-ID": "-1"}),
+        ({}, {"Last-Event-ID": "abc"}),
+        ({}, superscript),
+        ({"since": "1"}, {}),
+    ]
+    for params, extra in cases:
         answer = client.get("/api/v1/notifications/stream", params=params, headers={**headers, **extra})
         assert answer.status_code == 422, (params, extra)
+
+
+def test_a_content_length_of_other_digits_is_no_500(client: TestClient, settings: Settings) -> None:
+    headers = {**bearer(settings, make_user()), "Content-Type": "application/json", "Content-Length": b"\xb2"}
+    answer = client.post("/api/v1/notifications/read", headers=headers, content=b"{}")
+    assert answer.status_code < 500
 
 
 def test_the_stream_is_capped(db: str, settings: Settings) -> None:
