@@ -4,7 +4,10 @@ a job on its own schedule, and a database outage.
 
 Docker Hub is out of reach here, so `python:3.11-slim` and `postgres:15` are stand-ins built from
 Debian bookworm (debootstrap, from the mirror apt already uses) and kept in the engine's data root
-between runs on the same machine (`/var/cache/howsmytrack-docker`); a fresh machine builds them.
+between runs on the same machine. The data root is keyed by a hash of the stand-ins' sources and of
+the code that builds them (`/var/cache/howsmytrack-docker/<hash>`), so whenever either changes the
+next run starts from an empty engine and takes the cold path a fresh machine takes; older roots are
+removed.
 Run alone: `make test PYTEST_ARGS=tests/test_containers.py`.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import os
 import re
 import shutil
@@ -28,7 +32,7 @@ from tests.pg import free_port
 
 ROOT = Path(__file__).parents[1]
 STAND_INS = ROOT / "tests" / "containers"
-DATA_ROOT = Path("/var/cache/howsmytrack-docker")
+CACHE = Path("/var/cache/howsmytrack-docker")
 PROJECT = "hmtcontainertest"
 
 
@@ -50,6 +54,26 @@ def run(*command: str, env: dict[str, str], timeout: int = 900, check: bool = Tr
     return result
 
 
+def stand_ins_hash() -> str:
+    """What the stand-in images are made of: their sources and the code below that builds them."""
+    digest = hashlib.sha256()
+    for path in sorted(STAND_INS.glob("*.*")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(inspect.getsource(build_stand_ins).encode())
+    return digest.hexdigest()[:16]
+
+
+def data_root() -> Path:
+    """This build's engine data root; the roots of other builds are removed (they only take disk)."""
+    root = CACHE / stand_ins_hash()
+    if CACHE.is_dir():
+        for other in CACHE.iterdir():
+            if other != root:
+                shutil.rmtree(other, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
 @pytest.fixture(scope="module")
 def engine() -> Iterator[dict[str, str]]:
     """A private Docker engine (root only, as on these machines and CI); yields the environment for its clients."""
@@ -57,13 +81,13 @@ def engine() -> Iterator[dict[str, str]]:
     for tool in ("dockerd", "docker-compose", "debootstrap"):
         assert shutil.which(tool), f"{tool} is missing: make test installs docker.io, docker-compose and debootstrap"
     runtime = Path(tempfile.mkdtemp(prefix="hmt-docker-"))
-    DATA_ROOT.mkdir(parents=True, exist_ok=True)
+    root = data_root()
     socket = runtime / "docker.sock"
     log = (runtime / "dockerd.log").open("w")
     daemon = subprocess.Popen(
         [
             "dockerd",
-            f"--data-root={DATA_ROOT}",
+            f"--data-root={root}",
             f"--exec-root={runtime / 'exec'}",
             f"--pidfile={runtime / 'docker.pid'}",
             f"--host=unix://{socket}",
@@ -89,21 +113,20 @@ def _has_image(env: dict[str, str], name: str) -> bool:
     return run("docker", "image", "inspect", name, env=env, check=False).returncode == 0
 
 
-@pytest.fixture(scope="module")
-def stand_in_images(engine: dict[str, str]) -> dict[str, str]:
+def build_stand_ins(engine: dict[str, str]) -> None:
+    """The base image from debootstrap (once per data root), then each stand-in from its Dockerfile."""
     if not _has_image(engine, "howsmytrack-test/bookworm:minbase"):
         rootfs = Path(tempfile.mkdtemp(prefix="hmt-rootfs-"))
         try:
             run("debootstrap", "--variant=minbase", "bookworm", str(rootfs), _debian_mirror(), env=engine)
-            tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-            run_input = subprocess.run(
-                ["docker", "import", "-", "howsmytrack-test/bookworm:minbase"],
-                stdin=tar.stdout,
-                env=engine,
-                capture_output=True,
-            )
-            tar.wait()
-            assert run_input.returncode == 0, run_input.stderr
+            with subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE) as tar:
+                imported = subprocess.run(
+                    ["docker", "import", "-", "howsmytrack-test/bookworm:minbase"],
+                    stdin=tar.stdout,
+                    env=engine,
+                    capture_output=True,
+                )
+            assert tar.returncode == 0 and imported.returncode == 0, imported.stderr
         finally:
             shutil.rmtree(rootfs, ignore_errors=True)
     certificates = STAND_INS / "ca-certificates"
@@ -112,24 +135,15 @@ def stand_in_images(engine: dict[str, str]) -> dict[str, str]:
         shutil.copy(certificate, certificates)  # the machine's own CAs, for its TLS-intercepting proxy
     try:
         for name, dockerfile in (("python:3.11-slim", "python.Dockerfile"), ("postgres:15", "postgres.Dockerfile")):
-            # A second tag names the stand-in's sources, so a changed Dockerfile or script rebuilds it.
-            sources = hashlib.sha256(b"".join(path.read_bytes() for path in sorted(STAND_INS.glob("*.*")))).hexdigest()
-            version = f"howsmytrack-test/{name.split(':')[0]}:{sources[:12]}"
-            if not _has_image(engine, version):
-                run(
-                    "docker",
-                    "build",
-                    "-t",
-                    name,
-                    "-t",
-                    version,
-                    "-f",
-                    str(STAND_INS / dockerfile),
-                    str(STAND_INS),
-                    env=engine,
-                )
+            if not _has_image(engine, name):
+                run("docker", "build", "-t", name, "-f", str(STAND_INS / dockerfile), str(STAND_INS), env=engine)
     finally:
         shutil.rmtree(certificates, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def stand_in_images(engine: dict[str, str]) -> dict[str, str]:
+    build_stand_ins(engine)
     return engine
 
 

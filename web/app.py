@@ -31,7 +31,7 @@ from web import (
 from web.errors import EXCEPTION_HANDLERS
 from web.live import NotificationHub
 from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
-from web.openapi import build_openapi
+from web.openapi import build_openapi, public_document
 from web.routing import one_route_per_path
 
 
@@ -128,4 +128,5 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     app.state.http_client = http_client
     app.state.notification_hub = hub
     app.state.openapi = _openapi_for(routes)
+    app.state.public_openapi = public_document(app.state.openapi)
     return app

@@ -81,12 +81,9 @@ def operation_id(route: Route, doc: RouteDoc) -> str:
 
 
 def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
-    schema = {
-        "allOf": [
-            _ref(ErrorOut),
-            {"type": "object", "properties": {"error": {"type": "object", "properties": {"code": {"enum": codes}}}}},
-        ]
-    }
+    """Every error answer is the one shared `ErrorOut` component (generated clients make one error
+    type, not one per operation and status); the codes this answer can carry are its examples."""
+    schema = _ref(ErrorOut)
     examples = {}
     for code in codes:
         error: dict[str, Any] = {"code": code, "message": ERROR_CODES[code][1]}
@@ -235,7 +232,8 @@ def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
                 "contact": {"name": "How's My Track?", "url": "https://howsmytrack.example"},
                 "license": {"name": "Proprietary", "url": "https://howsmytrack.example/terms"},
             },
-            "servers": [{"url": "http://127.0.0.1:8000", "description": "`make run` (development)"}],
+            # Relative: "Try it out" calls whichever host and port served the document.
+            "servers": [{"url": "/", "description": "The server that serves this document"}],
             "tags": TAGS,
             "security": [{"cookieAuth": []}, {"bearerAuth": []}],
             "paths": paths,
@@ -259,3 +257,36 @@ def build_openapi(routes: list[BaseRoute]) -> dict[str, Any]:
         }
     )
     return document
+
+
+def public_document(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` without the admin routes, their tag, and the schemas only they use: what a
+    production server tells anyone who is not an admin."""
+    paths = {
+        path: operations
+        for path, operations in document["paths"].items()
+        if not any("admin" in operation.get("tags", ()) for operation in operations.values())
+    }
+    schemas = document["components"]["schemas"]
+    used: set[str] = set()
+    pending = [paths]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith(SCHEMA_REF):
+                name = reference.removeprefix(SCHEMA_REF)
+                if name not in used:
+                    used.add(name)
+                    pending.append(schemas[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return document | {
+        "tags": [tag for tag in document["tags"] if tag["name"] != "admin"],
+        "paths": paths,
+        "components": document["components"] | {"schemas": {k: v for k, v in schemas.items() if k in used}},
+    }
+
+
+SCHEMA_REF = "#/components/schemas/"

@@ -11,9 +11,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from db.connection import DATABASE_ERRORS, PoolExhausted, database, run_in_db
+from db.errors import Forbidden, NotAuthenticated, NotFound
 from web.errors import error_response
-from web.routing import RouteDoc, documented
+from web.routing import RouteDoc, admin_gate, documented
 from web.schemas import Status
+from web.session import settings_of
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).parent / "static"
 
@@ -52,6 +54,13 @@ async def readyz(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
+    """In production the admin routes are described to admins only (anyone else, as for the routes
+    themselves, learns nothing of them)."""
+    if not settings_of(request).is_development:
+        try:
+            await admin_gate(request)
+        except (NotFound, NotAuthenticated, Forbidden):
+            return JSONResponse(request.app.state.public_openapi)
     return JSONResponse(request.app.state.openapi)
 
 

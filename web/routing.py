@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -104,11 +105,7 @@ def _guarded(endpoint: Callable[..., Awaitable[Response]], doc: RouteDoc) -> Cal
     @functools.wraps(endpoint)
     async def checked(request: Request) -> Response:
         if doc.admin:
-            try:
-                request.state.claims = claims_of(request)
-            except (NotAuthenticated, Forbidden):
-                raise NotFound() from None
-            await check_admin(request)
+            await admin_gate(request)
         elif doc.auth:
             request.state.claims = claims_of(request)
         if any(isinstance(value, int) and value > MAX_ID for value in request.path_params.values()):
@@ -118,10 +115,28 @@ def _guarded(endpoint: Callable[..., Awaitable[Response]], doc: RouteDoc) -> Cal
     return checked
 
 
+async def admin_gate(request: Request) -> None:
+    """Anything short of an admin's valid session (with CSRF) is told the route does not exist."""
+    try:
+        request.state.claims = claims_of(request)
+    except (NotAuthenticated, Forbidden):
+        raise NotFound() from None
+    await check_admin(request)
+
+
+ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+
+
+def _is_admin(route: Route) -> bool:
+    doc = getattr(route, "doc", None)
+    return bool(doc and doc.admin)
+
+
 def one_route_per_path(routes: list[BaseRoute]) -> list[BaseRoute]:
     """Routes that share a path become one route dispatching on the method, so that a 405 for any
     other method lists every method the path takes in `Allow` (Starlette answers from the first
-    route whose path matches)."""
+    route whose path matches). An admin path takes every method and answers one it does not serve
+    with 404 to anyone but an admin, so a wrong method tells nobody else that the route exists."""
     by_path: dict[str, list[Route]] = {}
     merged: list[BaseRoute] = []
     for route in routes:
@@ -133,14 +148,21 @@ def one_route_per_path(routes: list[BaseRoute]) -> list[BaseRoute]:
         else:
             merged.append(route)
     for path, group in by_path.items():
-        if len(group) == 1:
+        admin = any(_is_admin(route) for route in group)
+        if len(group) == 1 and not admin:
             continue
         handlers = {method: route.endpoint for route in group for method in route.methods or ()}
 
-        async def dispatch(request: Request, handlers: dict[str, Any] = handlers) -> Response:
-            return await handlers[request.method](request)  # type: ignore[no-any-return]
+        async def dispatch(request: Request, handlers: dict[str, Any] = handlers, admin: bool = admin) -> Response:
+            handler = handlers.get(request.method)
+            if handler is None:
+                if admin:
+                    await admin_gate(request)
+                raise HTTPException(405, headers={"Allow": ", ".join(sorted(handlers))})
+            return await handler(request)  # type: ignore[no-any-return]
 
-        combined = Route(path, dispatch, methods=sorted(handlers), name=group[0].name)
+        methods = ALL_METHODS if admin else sorted(handlers)
+        combined = Route(path, dispatch, methods=methods, name=group[0].name)
         merged[merged.index(group[0])] = combined
     return merged
 

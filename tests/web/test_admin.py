@@ -233,3 +233,34 @@ def test_twenty_simultaneous_bans_ban_once(pg_settings: Settings) -> None:
     assert Counter(answer.status_code for answer in answers) == {200: 1, 409: 19}
     with database.connection_context():
         assert AuditLog.select().count() == 1
+
+
+@pytest.mark.parametrize("path", ["/users", "/users/1/ban", "/stats.csv", "/audit-log"])
+def test_a_wrong_method_on_an_admin_path_is_a_404_to_anyone_but_an_admin(
+    anon: TestClient, settings: Settings, admin: dict[str, str], path: str
+) -> None:
+    member = bearer(settings, make_user())
+    method = "DELETE" if path != "/users/1/ban" else "GET"
+    for headers in ({}, member):
+        answer = anon.request(method, ADMIN + path, headers=headers)
+        assert answer.status_code == 404 and "allow" not in answer.headers
+        assert answer.json()["error"]["code"] == "not_found"
+    as_admin = anon.request(method, ADMIN + path, headers=admin)
+    assert as_admin.status_code == 405 and as_admin.headers["allow"]
+
+
+def test_in_production_the_api_document_describes_admin_routes_only_to_admins(
+    db: str, settings: Settings, admin: dict[str, str]
+) -> None:
+    from web.app import build_app
+
+    production = settings.with_changes(environment="production", secret_key="p" * 40, web_url="https://example.com")
+    with TestClient(build_app(production), base_url="https://example.com") as client:
+        public = client.get("/openapi.json").json()
+        member = client.get("/openapi.json", headers=bearer(production, make_user())).json()
+        full = client.get("/openapi.json", headers=bearer(production, make_user(is_admin=True))).json()
+    for document in (public, member):
+        assert not [path for path in document["paths"] if "/admin" in path]
+        assert "admin" not in str(document["tags"]) and "Admin" not in " ".join(document["components"]["schemas"])
+        assert "/api/v1/groups/{group_id}" in document["paths"]
+    assert "/api/v1/admin/users" in full["paths"]

@@ -227,7 +227,7 @@ export interface paths {
         head?: never;
         /**
          * Change email or reminder setting
-         * @description Only the fields present change. A new `email` (register's rules) needs `current_password`; it becomes the login only once confirmed through the link emailed to it (`pending_email` until then; the old address is told when it changes). Email changes are limited per client address as sign-in is.
+         * @description Only the fields present change. A new `email` (register's rules) needs `current_password`; it becomes the login only once confirmed through the link emailed to it (`pending_email` until then; the old address is told when it changes). Setting the current address back, a password change and a password reset cancel a waiting change (its link stops working). Email changes are limited per client address as sign-in is, and with the verification resends to three an hour per account.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -2594,12 +2594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -2632,12 +2627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -2646,12 +2636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `email_taken` */
@@ -2660,12 +2645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "email_taken";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -2674,12 +2654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -2688,12 +2663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -2702,12 +2672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Rate limited (see `Retry-After`): `rate_limited` */
@@ -2718,12 +2683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_limited";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -2734,12 +2694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -2772,12 +2727,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `invalid_credentials` */
@@ -2786,12 +2736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "invalid_credentials";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden`, `account_banned` */
@@ -2800,12 +2745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden" | "account_banned";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -2814,12 +2754,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -2828,12 +2763,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -2842,12 +2772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Rate limited (see `Retry-After`): `rate_limited` */
@@ -2858,12 +2783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_limited";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -2874,12 +2794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -2912,12 +2827,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `invalid_credentials` */
@@ -2926,12 +2836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "invalid_credentials";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `account_banned` */
@@ -2940,12 +2845,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "account_banned";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -2954,12 +2854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -2968,12 +2863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -2982,12 +2872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Rate limited (see `Retry-After`): `rate_limited` */
@@ -2998,12 +2883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_limited";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3014,12 +2894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3048,12 +2923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -3062,12 +2932,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3078,12 +2943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3110,12 +2970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -3124,12 +2979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3140,12 +2990,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3178,12 +3023,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -3192,12 +3032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -3206,12 +3041,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -3220,12 +3050,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Rate limited (see `Retry-After`): `rate_limited` */
@@ -3236,12 +3061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_limited";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3252,12 +3072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3288,12 +3103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested" | "invalid_token";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `email_taken` */
@@ -3302,12 +3112,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "email_taken";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -3316,12 +3121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -3330,12 +3130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -3344,12 +3139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3360,12 +3150,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3396,12 +3181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested" | "invalid_token";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -3410,12 +3190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -3424,12 +3199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -3438,12 +3208,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3454,12 +3219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3502,12 +3262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3518,12 +3273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3554,12 +3304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -3568,12 +3313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -3582,12 +3322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -3596,12 +3331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -3610,12 +3340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -3624,12 +3349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3640,12 +3360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3678,12 +3393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -3692,12 +3402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -3706,12 +3411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `email_taken` */
@@ -3720,12 +3420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "email_taken";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -3734,12 +3429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -3748,12 +3438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -3762,12 +3447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Rate limited (see `Retry-After`): `rate_limited` */
@@ -3778,12 +3458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_limited";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3794,12 +3469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3828,12 +3498,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3844,12 +3509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3878,12 +3538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -3892,12 +3547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `nothing_to_verify` */
@@ -3906,12 +3556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "nothing_to_verify";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Rate limited (see `Retry-After`): `rate_limited` */
@@ -3922,12 +3567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_limited";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -3938,12 +3578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -3974,12 +3609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -3988,12 +3618,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -4002,12 +3627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -4016,12 +3636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -4030,12 +3645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -4044,12 +3654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4060,12 +3665,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4117,12 +3717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4158,12 +3753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -4172,12 +3762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4188,12 +3773,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4226,12 +3806,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -4240,12 +3815,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -4254,12 +3824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `duplicate_track`, `pending_request_exists`, `too_many_strikes` */
@@ -4268,12 +3833,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "duplicate_track" | "pending_request_exists" | "too_many_strikes";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -4282,12 +3842,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -4296,12 +3851,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error`, `invalid_media_url` */
@@ -4310,12 +3860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error" | "invalid_media_url";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4326,12 +3871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4363,12 +3903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -4377,12 +3912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4393,12 +3923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4428,12 +3953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -4442,12 +3962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -4456,12 +3971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_grouped` */
@@ -4470,12 +3980,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_grouped";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4486,12 +3991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4527,12 +4027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -4541,12 +4036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -4555,12 +4045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -4569,12 +4054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_grouped`, `duplicate_track`, `too_many_strikes` */
@@ -4583,12 +4063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_grouped" | "duplicate_track" | "too_many_strikes";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -4597,12 +4072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -4611,12 +4081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error`, `invalid_media_url` */
@@ -4625,12 +4090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error" | "invalid_media_url";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4641,12 +4101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4680,12 +4135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -4694,12 +4144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4710,12 +4155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4761,12 +4201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -4775,12 +4210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4791,12 +4221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4832,12 +4257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -4846,12 +4266,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -4860,12 +4275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -4874,12 +4284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_submitted` */
@@ -4888,12 +4293,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_submitted";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -4902,12 +4302,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -4916,12 +4311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -4930,12 +4320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -4946,12 +4331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -4987,12 +4367,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -5001,12 +4376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -5015,12 +4385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -5029,12 +4394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_rated`, `feedback_locked`, `not_submitted` */
@@ -5043,12 +4403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_rated" | "feedback_locked" | "not_submitted";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -5057,12 +4412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -5071,12 +4421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5085,12 +4430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5101,12 +4441,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5138,12 +4473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -5152,12 +4482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `rate_first` */
@@ -5166,12 +4491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_first";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5182,12 +4502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5223,12 +4538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -5237,12 +4547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -5251,12 +4556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -5265,12 +4565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `rate_first`, `replies_closed` */
@@ -5279,12 +4574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "rate_first" | "replies_closed";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -5293,12 +4583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -5307,12 +4592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5321,12 +4601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5337,12 +4612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5375,12 +4645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -5389,12 +4654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -5403,12 +4663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -5417,12 +4672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -5431,12 +4681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5445,12 +4690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5461,12 +4701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5502,12 +4737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5516,12 +4746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5532,12 +4757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5570,12 +4790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -5584,12 +4799,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -5598,12 +4808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -5612,12 +4817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -5626,12 +4826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5640,12 +4835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5656,12 +4846,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5696,12 +4881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5710,12 +4890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Rate limited (see `Retry-After`): `too_many_streams` */
@@ -5726,12 +4901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "too_many_streams";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5742,12 +4912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5779,12 +4944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5793,12 +4953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5809,12 +4964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -5850,12 +5000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -5864,12 +5009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -5878,12 +5018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -5892,12 +5027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_submitted`, `no_longer_needed` */
@@ -5906,12 +5036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_submitted" | "no_longer_needed";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -5920,12 +5045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -5934,12 +5054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -5948,12 +5063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -5964,12 +5074,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6002,12 +5107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
@@ -6016,12 +5116,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_authenticated" | "token_revoked";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Refused: a cross-site cookie request, a suspended account, or not the caller's to do: `forbidden` */
@@ -6030,12 +5125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "forbidden";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -6044,12 +5134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_reported` */
@@ -6058,12 +5143,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_reported";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -6072,12 +5152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -6086,12 +5161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6100,12 +5170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6116,12 +5181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6173,12 +5233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6187,12 +5242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6203,12 +5253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6256,12 +5301,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6270,12 +5310,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6286,12 +5321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6323,12 +5353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6339,12 +5364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6380,12 +5400,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -6394,12 +5409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_banned`, `cannot_ban_admin` */
@@ -6408,12 +5418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_banned" | "cannot_ban_admin";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -6422,12 +5427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -6436,12 +5436,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6450,12 +5445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6466,12 +5456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6507,12 +5492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -6521,12 +5501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `not_banned` */
@@ -6535,12 +5510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_banned";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -6549,12 +5519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -6563,12 +5528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6577,12 +5537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6593,12 +5548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6646,12 +5596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6660,12 +5605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6676,12 +5616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6725,12 +5660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6739,12 +5669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6755,12 +5680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6804,12 +5724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6818,12 +5733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6834,12 +5744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6879,12 +5784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -6893,12 +5793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6909,12 +5804,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -6946,12 +5836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -6962,12 +5847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7011,12 +5891,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7025,12 +5900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7041,12 +5911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7086,12 +5951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7100,12 +5960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7116,12 +5971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7163,12 +6013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7177,12 +6022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7193,12 +6033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7236,12 +6071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7250,12 +6080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7266,12 +6091,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7303,12 +6123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7319,12 +6134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7360,12 +6170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "malformed_json" | "too_deeply_nested";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found, or not visible to the caller: `not_found` */
@@ -7374,12 +6179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Conflicts with the current state: `already_resolved`, `already_banned`, `cannot_ban_admin` */
@@ -7388,12 +6188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "already_resolved" | "already_banned" | "cannot_ban_admin";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body too large: `payload_too_large` */
@@ -7402,12 +6197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "payload_too_large";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Body is not JSON: `unsupported_media_type` */
@@ -7416,12 +6206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "unsupported_media_type";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7430,12 +6215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7446,12 +6226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7495,12 +6270,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7509,12 +6279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7525,12 +6290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7570,12 +6330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7584,12 +6339,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7600,12 +6350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7639,12 +6384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7653,12 +6393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7669,12 +6404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -7708,12 +6438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "not_found";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Validation error (`fields` says which and why): `validation_error` */
@@ -7722,12 +6447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "validation_error";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
@@ -7738,12 +6458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "database_unavailable" | "database_busy" | "database_timeout";
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
