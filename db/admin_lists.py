@@ -180,8 +180,11 @@ LEFT JOIN feedback_response fr ON fr.id = rp.response_id""",
 )
 
 AUDIT_LOG = Listing(
-    source="FROM audit_log a",
-    columns="a.id, a.actor_id, a.actor, a.action, a.target_type, a.target_id, a.reason, a.detail, a.created_at",
+    source="""FROM audit_log a
+    LEFT JOIN "user" actor ON actor.id = a.actor_id AND actor.deleted_at IS NULL
+    LEFT JOIN "user" target ON a.target_type = 'user' AND target.id = a.target_id AND target.deleted_at IS NULL""",
+    columns="""a.id, a.actor_id, actor.email AS actor_email, a.action, a.target_type, a.target_id,
+    target.email AS target_email, a.reason, a.detail, a.created_at""",
     filters={
         "action": "a.action = :action",
         "actor_id": "a.actor_id = :actor_id",

@@ -23,7 +23,7 @@ def _set_admin(email: str, value: bool) -> bool:
         if bool(user.is_admin) == value:
             return False
         User.update(is_admin=value).where(User.id == user.id).execute()
-        audit.record(audit.OPERATOR, "grant_admin" if value else "revoke_admin", "user", user.id, email=user.email)
+        audit.record(audit.OPERATOR, "grant_admin" if value else "revoke_admin", "user", user.id)
         return True
 
 

@@ -2,6 +2,8 @@
 
 Append-only: entries are only ever inserted (the database refuses updates and deletes), in the
 transaction of the action they record, so an action and its entry commit or roll back together.
+Entries hold ids, never email addresses (an address must not outlive its deleted account in a
+table nothing may change): the pages show each id's current address by a join.
 """
 
 from __future__ import annotations
@@ -15,15 +17,21 @@ from db.models import AuditLog, iso, utcnow
 COMMAND_LINE = "command line"
 
 
+ADMIN = "admin"
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: an admin (`id`, `email`), or an operator at the command line (`id` None)."""
+    """Who acts: an admin (`id`), or an operator at the command line (`id` None)."""
 
     id: int | None
-    name: str
+
+    @property
+    def name(self) -> str:
+        return ADMIN if self.id is not None else COMMAND_LINE
 
 
-OPERATOR = Actor(None, COMMAND_LINE)
+OPERATOR = Actor(None)
 
 
 def record(actor: Actor, action: str, target_type: str, target_id: int | None, reason: str = "", **detail: Any) -> None:
@@ -40,10 +48,13 @@ def record(actor: Actor, action: str, target_type: str, target_id: int | None, r
 
 
 def entry_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """An entry from a row that joins the current addresses (`actor_email`, `target_email`: null
+    for the command line, a deleted account or a target that is no user)."""
     return {
         "id": row["id"],
         "actor_id": row["actor_id"],
-        "actor": row["actor"],
+        "actor": row["actor_email"] or (COMMAND_LINE if row["actor_id"] is None else "deleted account"),
+        "target_email": row["target_email"],
         "action": row["action"],
         "target_type": row["target_type"],
         "target_id": row["target_id"],

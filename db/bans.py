@@ -55,12 +55,12 @@ def suspend(user_id: int, reason: str) -> Any:
 
 def ban(actor: audit.Actor, user_id: int, reason: str) -> None:
     """Inside the caller's transaction."""
-    user = suspend(user_id, reason)
-    audit.record(actor, "ban", "user", user_id, reason, email=user.email)
+    suspend(user_id, reason)
+    audit.record(actor, "ban", "user", user_id, reason)
 
 
 def unban(actor: audit.Actor, user_id: int, reason: str) -> None:
-    user = _target(user_id)
+    _target(user_id)  # 404 for no such account
     changed = (
         User.update(banned_at=None, ban_reason=None)
         .where((User.id == user_id) & User.banned_at.is_null(False))
@@ -68,4 +68,4 @@ def unban(actor: audit.Actor, user_id: int, reason: str) -> None:
     )
     if not changed:
         raise Conflict("not_banned", "This account is not banned.")
-    audit.record(actor, "unban", "user", user_id, reason, email=user.email)
+    audit.record(actor, "unban", "user", user_id, reason)

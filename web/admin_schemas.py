@@ -399,10 +399,11 @@ class ReportCreated(BaseModel):
 class AuditEntry(BaseModel):
     id: int
     actor_id: int | None = Field(description="The admin; null for the command line.")
-    actor: str = Field(description="The admin's email then, or `command line`.")
+    actor: str = Field(description="The admin's current email, `deleted account`, or `command line`.")
     action: str
     target_type: str
     target_id: int | None
+    target_email: str | None = Field(description="A user target's current email; null once deleted.")
     reason: str
     detail: dict[str, object]
     created_at: datetime

@@ -111,7 +111,7 @@ def _admin(claims: Claims) -> Actor:
         raise NotFound() from None
     if not user.is_admin:
         raise NotFound()
-    return Actor(user.id, user.email)
+    return Actor(user.id)
 
 
 async def check_admin(request: Request) -> None:

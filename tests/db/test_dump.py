@@ -86,7 +86,7 @@ def rich_data(settings: Settings) -> None:
             )
         )
         report = reports.create_report(load_current_user(owner.id, 0, ""), review.id, None, "low_effort", "One line")
-        reports.resolve(Actor(owner.id, owner.email), report["id"], "warn", "Say what you heard")
+        reports.resolve(Actor(owner.id), report["id"], "warn", "Say what you heard")
     execute("compute_stats", lambda: compute_stats(settings, due + dt.timedelta(days=1)))
 
 

@@ -121,3 +121,28 @@ def test_upgrading_from_each_earlier_level_keeps_every_row(
             extra = db.execute_sql("SELECT extra FROM feedback_response WHERE id = 20").fetchone()[0]
             assert not extra
         db.close()
+
+
+def test_the_audit_log_loses_the_addresses_it_once_wrote(postgres_server: TestPostgres, tmp_path: Path) -> None:
+    """0009 scrubs addresses from entries written before it (the guard steps aside for that alone)."""
+    for db in _databases(tmp_path, postgres_server, "audit_scrub"):
+        with db.connection_context():
+            Runner(db, directory=str(MIGRATIONS_DIR)).up(target="0008_one_response_index")
+            insert = (
+                "INSERT INTO audit_log (actor_id, actor, action, target_type, target_id, reason, detail, created_at)"
+            )
+            marks = ", ".join([db.param] * 8)
+            db.execute_sql(
+                f"{insert} VALUES ({marks})",
+                (2, "bo@example.com", "ban", "user", 1, "spam", '{"email": "ada@example.com"}', FORMED),
+            )
+            db.execute_sql(
+                f"{insert} VALUES ({marks})",
+                (None, "command line", "grant_admin", "user", 2, "", '{"email": "bo@example.com"}', FORMED),
+            )
+            Runner(db, directory=str(MIGRATIONS_DIR)).up()
+            rows = db.execute_sql("SELECT actor_id, actor, detail FROM audit_log ORDER BY id").fetchall()
+            assert [tuple(row) for row in rows] == [(2, "admin", "{}"), (None, "command line", "{}")]
+            with pytest.raises(Exception, match="append-only"), db.atomic():
+                db.execute_sql("UPDATE audit_log SET reason = 'x'")
+        db.close()

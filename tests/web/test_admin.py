@@ -264,3 +264,27 @@ def test_in_production_the_api_document_describes_admin_routes_only_to_admins(
         assert "admin" not in str(document["tags"]) and "Admin" not in " ".join(document["components"]["schemas"])
         assert "/api/v1/groups/{group_id}" in document["paths"]
     assert "/api/v1/admin/users" in full["paths"]
+
+
+def test_a_deleted_accounts_address_leaves_no_trace_in_the_audit_log(
+    db: str, settings: Settings, anon: TestClient
+) -> None:
+    """Entries hold ids; the page joins today's addresses, so a deleted account's address is gone."""
+    moderator = make_user("moderator@example.com", is_admin=True)
+    target = make_user("leaving@example.com")
+    headers = bearer(settings, moderator)
+    assert anon.post(f"{ADMIN}/users/{target.id}/ban", json={"reason": "spam"}, headers=headers).status_code == 200
+    assert anon.post(f"{ADMIN}/users/{target.id}/unban", json={"reason": "appeal"}, headers=headers).status_code == 200
+    shown = anon.get(f"{ADMIN}/audit-log", headers=headers).json()["items"]
+    assert {(e["actor"], e["target_email"]) for e in shown} == {("moderator@example.com", "leaving@example.com")}
+    with database.connection_context():
+        target = User.get_by_id(target.id)  # the ban ended its sessions
+    gone = anon.request("DELETE", "/api/v1/me", headers=bearer(settings, target), json={"password": PASSWORD})
+    assert gone.status_code == 204
+    with database.connection_context():
+        stored = database.execute_sql("SELECT * FROM audit_log").fetchall()
+    assert len(stored) == 2 and "leaving@example.com" not in str(stored) and "moderator@" not in str(stored)
+    after = anon.get(f"{ADMIN}/audit-log", headers=headers).json()["items"]
+    assert [(e["actor"], e["target_id"], e["target_email"]) for e in after] == [
+        ("moderator@example.com", target.id, None)
+    ] * 2

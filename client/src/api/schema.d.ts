@@ -1319,7 +1319,7 @@ export interface components {
             actor_id: number | null;
             /**
              * Actor
-             * @description The admin's email then, or `command line`.
+             * @description The admin's current email, `deleted account`, or `command line`.
              */
             actor: string;
             /** Action */
@@ -1328,6 +1328,11 @@ export interface components {
             target_type: string;
             /** Target Id */
             target_id: number | null;
+            /**
+             * Target Email
+             * @description A user target's current email; null once deleted.
+             */
+            target_email: string | null;
             /** Reason */
             reason: string;
             /** Detail */
