@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peewee import IntegrityError
 
 from application import Settings
 from db import account_lifecycle, admins, dump, reports, responses
@@ -138,11 +137,75 @@ def test_import_refuses_what_it_cannot_load_and_changes_nothing(sqlite_url: str,
         dump.import_data(lite, broken)
     with lite.connection_context():
         assert User.select().count() == 0 and JobRun.select().count() == 0
-    # A failure part-way (here: a row that breaks a constraint) leaves nothing behind either.
-    duplicate = json.loads(json.dumps(document))
-    duplicate["tables"]["user"]["rows"].append(duplicate["tables"]["user"]["rows"][0])
-    with pytest.raises(IntegrityError):
-        dump.import_data(lite, duplicate)
+    # A failure part-way (here: a row that breaks a constraint the checks do not know) leaves nothing behind either.
+    clash = json.loads(json.dumps(document))
+    counter = {"key": "k", "window": 1, "count": 1, "expires_at": None}
+    columns = clash["tables"]["rate_limit_counter"]["columns"]
+    clash["tables"]["rate_limit_counter"]["rows"] = [[counter[name] for name in columns]] * 2  # one (key, window)
+    with pytest.raises(dump.DumpError, match="the database refused the file"):
+        dump.import_data(lite, clash)
+    with lite.connection_context():
+        assert all(model.select().count() == 0 for model in ALL_MODELS)
+
+
+def _broken(document: dict, table: str, column: str, value: object) -> dict:
+    changed = json.loads(json.dumps(document))
+    columns = changed["tables"][table]["columns"]
+    changed["tables"][table]["rows"][0][columns.index(column)] = value
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "why"),
+    [
+        ("user", "is_admin", "false", "must be true or false"),
+        ("user", "is_admin", 1, "must be true or false"),
+        ("user", "email", ["a"], "must be text"),
+        ("user", "email", None, "may not be null"),
+        ("user", "email", "x" * 255, "is longer than 254"),
+        ("user", "token_version", "3", "must be a whole number"),
+        ("user", "token_version", True, "must be a whole number"),
+        ("user", "rating", "4.5", "must be a number"),
+        ("user", "created_at", "yesterday", "ISO 8601"),
+        ("user", "created_at", {"nested": [1]}, "ISO 8601"),
+        ("feedback_request", "user_id", 999, "refers to user 999"),
+    ],
+)
+def test_import_refuses_wrongly_typed_values_naming_table_row_and_column(
+    sqlite_url: str, table: str, column: str, value: object, why: str
+) -> None:
+    lite = _fresh(sqlite_url)
+    make_request(make_user("typed@example.com"))
+    document = dump.export_data(lite)
+    truncate_all()
+    with pytest.raises(dump.DumpError, match=f"table {table}, row 1, column {column}: .*{why}"):
+        dump.import_data(lite, _broken(document, table, column, value))
+    with lite.connection_context():
+        assert all(model.select().count() == 0 for model in ALL_MODELS)
+
+
+def test_import_refuses_malformed_documents_with_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    lite = _fresh(sqlite_url)
+    make_user("shape@example.com")
+    document = dump.export_data(lite)
+    truncate_all()
+    users = document["tables"]["user"]
+    cases = [
+        ({k: v for k, v in document.items() if k != "tables"}, "no `tables`"),
+        (document | {"tables": []}, "no `tables`"),
+        (document | {"tables": {"user": []}}, "needs `columns` and `rows`"),
+        (document | {"tables": {"user": users | {"rows": [users["rows"][0][:3]]}}}, "row 1: needs"),
+        (document | {"tables": {"user": users | {"rows": "many"}}}, "needs `columns` and `rows`"),
+        (document | {"tables": {"user": users | {"rows": [users["rows"][0]] * 2}}}, "row 2, column id: duplicate id"),
+        (document | {"tables": {"shoes": users}}, "tables this schema does not: shoes"),
+    ]
+    for broken, why in cases:
+        with pytest.raises(dump.DumpError, match=why):
+            dump.import_data(lite, broken)
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"tables": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(dump.DumpError, match=r"nested too deeply|cannot read"):
+        dump.read(lite, deep)
     with lite.connection_context():
         assert all(model.select().count() == 0 for model in ALL_MODELS)
 
