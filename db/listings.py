@@ -91,9 +91,14 @@ def to_csv(items: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+# What a spreadsheet reads as the start of a formula (tab and carriage return too: some strip them
+# first, then see the `=` behind them).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value  # a spreadsheet would run it as a formula
     return value

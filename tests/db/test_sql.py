@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from db.connection import database
+from db.listings import to_csv
 from db.sql import Statement
 
 
@@ -35,3 +39,10 @@ def test_postgresql_prepares_a_query_once_per_connection_and_falls_back_when_it_
     statements = [s.split()[0].upper() for s in count_queries.statements]
     assert statements.count("PREPARE") == 2 and statements.count("EXECUTE") == 3
     assert not untyped.preparable
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped() -> None:
+    cells = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1", "plain", "a=b"]
+    text = to_csv([{"value": cell} for cell in cells])
+    rows = [row["value"] for row in csv.DictReader(io.StringIO(text))]
+    assert rows == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=1+1", "'\r=1+1", "plain", "a=b"]
