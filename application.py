@@ -108,6 +108,8 @@ class Settings:
     # Live notification streams: open at once per user and process; a comment line every
     # `heartbeat` seconds; the token checked again (and, on SQLite, the inbox read) every `check`.
     max_streams_per_user: int = 10
+    # Live streams one process holds at once, for everyone (past it: 503 with Retry-After).
+    max_streams: int = 2000
     stream_heartbeat_seconds: int = 15
     stream_check_seconds: int = 30
     docs_enabled: bool = True
@@ -202,6 +204,7 @@ class Settings:
             max_streams_per_user=_int(
                 env.get("MAX_STREAMS_PER_USER", str(defaults.max_streams_per_user)), "MAX_STREAMS_PER_USER", 1
             ),
+            max_streams=_int(env.get("MAX_STREAMS", str(defaults.max_streams)), "MAX_STREAMS", 1),
             stream_heartbeat_seconds=_int(
                 env.get("STREAM_HEARTBEAT_SECONDS", str(defaults.stream_heartbeat_seconds)),
                 "STREAM_HEARTBEAT_SECONDS",

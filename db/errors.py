@@ -73,3 +73,11 @@ class RateLimited(DomainError):
 class TooManyStreams(RateLimited):
     code = "too_many_streams"
     message = "You have too many live streams open; close one (another tab?) first."
+
+
+class StreamsFull(RateLimited):
+    """This process holds as many live streams as it may (`MAX_STREAMS`); another may have room."""
+
+    status = 503
+    code = "streams_full"
+    message = "The service holds all the live streams it can; try again shortly."

@@ -107,6 +107,7 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     hub = NotificationHub(
         settings.database_url,
         settings.max_streams_per_user,
+        settings.max_streams,
         settings.stream_heartbeat_seconds,
         settings.stream_check_seconds,
     )

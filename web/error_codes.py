@@ -53,6 +53,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "database_unavailable": (503, "The database cannot be reached; try again shortly."),
     "database_busy": (503, "The service is busy; try again in a moment."),
     "database_timeout": (503, "That took too long to answer; try again shortly."),
+    "streams_full": (503, "The service holds all the live streams it can; try again shortly."),
 }
 
 STATUS_TEXT = {
@@ -66,7 +67,7 @@ STATUS_TEXT = {
     415: "Body is not JSON",
     422: "Validation error (`fields` says which and why)",
     429: "Rate limited (see `Retry-After`)",
-    503: "The database is unreachable, busy or slow (see `Retry-After`)",
+    503: "The database is unreachable, busy or slow, or the process is full (see `Retry-After`)",
 }
 
 DATABASE = ("database_unavailable", "database_busy", "database_timeout")

@@ -10,6 +10,7 @@ of it the inbox needs.)
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -18,6 +19,7 @@ import anyio
 from starlette.types import Receive, Scope, Send
 
 HEARTBEAT = b": keep-alive\n\n"
+OVERFLOW = "the client stopped reading"  # the reason a hub gives when it cancels a stream's task
 
 
 def encode(event: str, data: Any, event_id: int | None = None) -> bytes:
@@ -49,6 +51,14 @@ class EventStreamResponse:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             pass  # the client went away mid-write
+        except asyncio.CancelledError as cancelled:
+            if cancelled.args != (OVERFLOW,):
+                raise
+            # Ended by the hub: the client stopped reading. The response stays incomplete, so the
+            # server closes the connection.
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
         finally:
             await self.chunks.aclose()  # type: ignore[attr-defined]
             if self.on_close is not None:

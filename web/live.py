@@ -20,8 +20,9 @@ from typing import Any
 
 from db import notifications
 from db.connection import database
-from db.errors import TooManyStreams
+from db.errors import StreamsFull, TooManyStreams
 from db.notification_listener import PgListener
+from web.event_stream import OVERFLOW
 
 log = logging.getLogger("howsmytrack.notifications")
 
@@ -32,6 +33,8 @@ PERIODIC = "periodic"  # time for the stream's periodic check
 RESYNC = "resync"  # announcements may have been missed: read the inbox from the last id seen
 END = "end"  # the process is stopping
 BATCH = 1000
+# Items a stream may hold unsent: a client that stops reading is ended there (bounded memory).
+MAX_QUEUED = 1000
 TICK = 0.5  # seconds between the dispatcher's timer ticks
 
 
@@ -52,7 +55,7 @@ class Subscriber:
     A list and, while the stream waits, one future: thousands of these stay open per process,
     and an asyncio.Queue (three deques) would double what each costs."""
 
-    __slots__ = ("_items", "_waiter", "loop", "slot", "user_id")
+    __slots__ = ("_items", "_waiter", "loop", "slot", "task", "user_id")
     _opened = itertools.count()
 
     def __init__(self, user_id: int, loop: asyncio.AbstractEventLoop) -> None:
@@ -61,6 +64,8 @@ class Subscriber:
         self.slot = next(Subscriber._opened)  # spreads the streams' timers (see NotificationHub._run)
         self._items: list[Any] = []
         self._waiter: asyncio.Future[None] | None = None
+        # The task serving the stream (the request's): cancelled when its client stops reading.
+        self.task = asyncio.current_task(loop)
 
     def put(self, item: Any) -> None:
         """From any thread."""
@@ -68,7 +73,13 @@ class Subscriber:
             self.loop.call_soon_threadsafe(self.put_here, item)
 
     def put_here(self, item: Any) -> None:
-        """On the stream's own loop."""
+        """On the stream's own loop. Past `MAX_QUEUED` waiting items the client is not reading (its
+        send is stuck): the items go and the stream is ended (its task cancelled with `OVERFLOW`)."""
+        if len(self._items) >= MAX_QUEUED:
+            self._items.clear()
+            if self.task is not None and not self.task.done():
+                self.task.cancel(OVERFLOW)
+            return
         self._items.append(item)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
@@ -85,10 +96,17 @@ class Subscriber:
 
 class NotificationHub:
     def __init__(
-        self, database_url: str, max_streams_per_user: int, heartbeat_seconds: float = 15, check_seconds: float = 30
+        self,
+        database_url: str,
+        max_streams_per_user: int,
+        max_streams: int = 2000,
+        heartbeat_seconds: float = 15,
+        check_seconds: float = 30,
     ) -> None:
         self.database_url = database_url
         self.max_streams_per_user = max_streams_per_user
+        self.max_streams = max_streams
+        self._open = 0
         self.heartbeat_seconds = heartbeat_seconds
         self.check_seconds = check_seconds
         self._subscribers: dict[int, set[Subscriber]] = {}
@@ -100,24 +118,28 @@ class NotificationHub:
     @property
     def open_streams(self) -> int:
         with self._lock:
-            return sum(len(subs) for subs in self._subscribers.values())
+            return self._open
 
     def open(self, user_id: int) -> Subscriber:
         """Register a stream for `user_id` on the running loop; TooManyStreams past the cap."""
         self._start()
         subscriber = Subscriber(user_id, asyncio.get_running_loop())
         with self._lock:
+            if self._open >= self.max_streams:
+                raise StreamsFull(retry_after=5)
             streams = self._subscribers.setdefault(user_id, set())
             if len(streams) >= self.max_streams_per_user:
                 raise TooManyStreams(retry_after=30)
             streams.add(subscriber)
+            self._open += 1
         return subscriber
 
     def close(self, subscriber: Subscriber) -> None:
         with self._lock:
             streams = self._subscribers.get(subscriber.user_id)
-            if streams is not None:
+            if streams is not None and subscriber in streams:
                 streams.discard(subscriber)
+                self._open -= 1
                 if not streams:
                     del self._subscribers[subscriber.user_id]
 

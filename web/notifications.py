@@ -119,11 +119,14 @@ class _Stream:
             if catch_up:
                 try:
                     rows = await run_in_db(notifications.since, self.subscriber.user_id, self.high_water)
-                    catch_up = False
+                    # A full page may have more behind it: everything missed is replayed, page by page.
+                    catch_up = len(rows) >= notifications.REPLAY_LIMIT
                 except DATABASE_ERRORS:
                     rows = []  # the database is away: try again shortly
                 for chunk in self._fresh(rows):
                     yield chunk
+                if catch_up and rows:
+                    continue
             if catch_up:  # a catch-up that failed is tried again shortly
                 try:
                     async with asyncio.timeout(RETRY_SECONDS):
@@ -192,7 +195,7 @@ routes = [
             TAG,
             query=StreamQuery,
             media_type="text/event-stream",
-            errors=("too_many_streams",),
+            errors=("too_many_streams", "streams_full"),
             description="A `text/event-stream` for `EventSource`: first `event: ready`, then each new notification "
             "as `event: notification` with its `id` and the notification as JSON `data`, whichever process or job "
             "wrote it. With `Last-Event-ID` (the header browsers send on reconnecting, or `?last_event_id=`) it "

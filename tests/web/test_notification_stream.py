@@ -239,3 +239,12 @@ def test_events_cross_processes_on_postgresql(pg_db: str, pg_settings: Settings)
         assert event.json["kind"] == "feedback_received"
         assert event.json["count"] == 1 and event.json["response_id"] is None  # still locked: no id, no text
         assert "Lovely" not in event.data
+
+
+def test_a_reconnect_replays_everything_missed_not_one_page(server: str, settings: Settings) -> None:
+    user = make_user()
+    with database.connection_context(), database.atomic():
+        ids = [notifications.notify(user.id, notifications.REMINDER) for _ in range(notifications.REPLAY_LIMIT * 2 + 5)]
+    with EventStream(server + STREAM, {**bearer(settings, user), "Last-Event-ID": "0"}) as stream:
+        stream.next("ready")
+        assert [stream.next().json["id"] for _ in ids] == ids

@@ -4,6 +4,8 @@ the test client."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import select
 import threading
@@ -349,3 +351,40 @@ def _wait_for(condition: Any) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+def test_a_process_caps_its_open_streams_with_a_503(db: str, settings: Settings) -> None:
+    from web.app import build_app
+
+    app = build_app(settings.with_changes(max_streams=0))
+    with TestClient(app) as client:
+        answer = client.get("/api/v1/notifications/stream", headers=bearer(settings, make_user()))
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "streams_full"
+    assert int(answer.headers["retry-after"]) > 0
+
+
+def test_a_stream_whose_client_stops_reading_is_ended_at_its_queue_bound() -> None:
+    """Its send is stuck, so items pile up: at MAX_QUEUED they are dropped and the stream's task ends."""
+    from web.live import MAX_QUEUED, Subscriber
+
+    async def scenario() -> tuple[int, bool]:
+        stuck: asyncio.Future[None] = asyncio.get_running_loop().create_future()  # a send that never drains
+        holder: dict[str, Subscriber] = {}
+
+        async def serve_stream() -> None:
+            holder["subscriber"] = Subscriber(1, asyncio.get_running_loop())
+            await stuck
+
+        task = asyncio.create_task(serve_stream())
+        await asyncio.sleep(0)
+        subscriber = holder["subscriber"]
+        for index in range(MAX_QUEUED):
+            subscriber.put_here(index)
+        assert not task.done()
+        subscriber.put_here("one more")
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return len(subscriber._items), task.cancelled()
+
+    held, cancelled = asyncio.run(scenario())
+    assert held == 0 and cancelled
