@@ -13,7 +13,7 @@ from db import bans, deadlines, notifications, rate_limits, visibility
 from db.connection import database
 from db.errors import Conflict, InvalidToken, NotAuthenticated
 from db.models import EmailVerification, PasswordReset, RevokedToken, User, iso, utcnow
-from db.passwords import DUMMY_HASH
+from db.passwords import dummy_hash
 from db.sql import Statement
 
 EMAIL_TAKEN = "An account with this email already exists."
@@ -128,7 +128,7 @@ def begin_sign_in(email: str, failures_allowed: int, now: float) -> SignInAttemp
     rate_limits.limit_attempt(key, failures_allowed, ACCOUNT_FAILURE_WINDOW, now)
     user = _by_email(email).first()
     if user is None:
-        return SignInAttempt(None, DUMMY_HASH, key)
+        return SignInAttempt(None, dummy_hash(), key)
     return SignInAttempt(user.id, user.password_hash, key)
 
 

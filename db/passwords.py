@@ -48,5 +48,9 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# Verified against when the email is unknown, so both failures cost the same time.
-DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """Verified against when the email is unknown, so both failures cost the same time. Made on
+    first use: an argon2 hash takes 64 MiB and tens of milliseconds, which importing this module
+    (every job does, through db.accounts) must not cost."""
+    return _hasher.hash("not-a-real-password-used-for-timing")
