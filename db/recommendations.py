@@ -101,6 +101,7 @@ INSERT INTO recommendation (user_id, day, rank, request_id, score)
 SELECT user_id, :day, rank, request_id, score FROM ranked WHERE rank <= {PER_DAY}
 """
 RECOMMEND = Statement(_RECOMMEND)  # WITH ... INSERT: both backends take it
+_STORED = Statement("SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM recommendation WHERE day = :day")
 _FORGET_DAY = Statement("DELETE FROM recommendation WHERE day = :day")
 _EXPIRED = Statement("DELETE FROM needs_feedback WHERE expires_at <= :now OR missing <= 0")
 
@@ -110,9 +111,14 @@ def recommend(now: dt.datetime) -> dict[str, int]:
     day = now.date().isoformat()
     left = _EXPIRED.execute(now=now)
     _FORGET_DAY.execute(day=day)
-    stored = RECOMMEND.execute(now=now, since=now - dt.timedelta(days=ACTIVE_DAYS), day=day)
-    users = Statement("SELECT COUNT(DISTINCT user_id) AS n FROM recommendation WHERE day = :day").first(day=day)
-    return {"recommended": stored, "users": int(users["n"]) if users else 0, "left_pool": left}
+    RECOMMEND.execute(now=now, since=now - dt.timedelta(days=ACTIVE_DAYS), day=day)
+    # Counted, not taken from the INSERT's rowcount: SQLite reports -1 for a WITH ... INSERT.
+    stored = _STORED.first(day=day)
+    return {
+        "recommended": int(stored["n"]) if stored else 0,
+        "users": int(stored["users"]) if stored else 0,
+        "left_pool": max(0, left),
+    }
 
 
 # --- reading ------------------------------------------------------------------------------------

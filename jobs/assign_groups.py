@@ -39,6 +39,9 @@ def assign_groups(settings: Settings) -> JobResult:
     }
     problems += emails.problems(delivery, "email")
     summary = f"{counts['assigned']} request(s) placed in {counts['groups']} group(s)"
+    if delivery.sent or delivery.retrying:
+        # The outbox also holds emails of earlier runs that could not be sent then.
+        summary += f"; {delivery.sent} grouped email(s) sent, {delivery.retrying} to retry"
     return JobResult(summary, counts, problems, outcome="partial" if delivery.retrying else "ok")
 
 
