@@ -36,3 +36,16 @@ def test_cpu_shares_count_a_child_that_ended_within_the_block_as_load() -> None:
         subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
     assert set(shares) == {"postgres", "app", "load", "other"}
     assert shares["load"] > 0
+
+
+def test_the_live_benchmarks_writer_survives_falling_behind_and_a_missed_rate_fails() -> None:
+    from bench.live import rate_shortfall, wait_until
+
+    readings = iter([10.0])
+    slept: list[float] = []
+    wait_until(9.5, clock=lambda: next(readings), sleep=slept.append)  # behind schedule: no sleep at all
+    assert slept == []
+    wait_until(10.25, clock=lambda: 10.0, sleep=slept.append)
+    assert slept == [0.25]
+    assert rate_shortfall("direct", 829, 1000) is not None and "829" in str(rate_shortfall("direct", 829, 1000))
+    assert rate_shortfall("direct", 990, 1000) is None
