@@ -58,7 +58,9 @@ demo: migrate
 demo-group: migrate
 	$(SERVE_ENV) $(RUN) python -m db demo --group
 
-run: demo client
+# The demo logins print last, after the client's build output, just before the server starts.
+run: migrate client
+	@$(SERVE_ENV) $(RUN) python -m db demo
 	$(SERVE_ENV) $(RUN) python -m web.serve --host $(HOST) --port $(PORT)
 
 $(APT_UPDATED):
@@ -128,7 +130,7 @@ bench-quick: bench-deps
 
 # Run a job as an operator would on this machine: make jobs ARGS="assign_groups" (or ARGS=--list).
 jobs: install
-	$(RUN) python -m jobs $(ARGS)
+	$(SERVE_ENV) $(RUN) python -m jobs $(ARGS)
 
 clean:
 	rm -rf .venv howsmytrack.sqlite3* mail-outbox bench/out .tmp client/node_modules client/dist

@@ -73,6 +73,7 @@ def build(message: Message) -> bytes:
     return (headers + body.replace("\n", "\r\n").replace("\r\r\n", "\r\n")).encode("ascii")
 
 
+_LINK = re.compile(r"https?://\S+")
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 
 
@@ -174,5 +175,9 @@ class Mailer:
     def _write_to_folder(self, folder: Path, message: Message) -> None:
         path = folder / f"{time.time_ns()}.eml"
         path.write_bytes(build(message))
-        log.info("email to %s (%s) written to %s", message.to, message.subject, path)
+        links = " ".join(_LINK.findall(message.text))
+        # The file's parts are base64: the log carries the links a developer needs to follow.
+        log.info(
+            "email to %s (%s) written to %s%s", message.to, message.subject, path, f"; links: {links}" * bool(links)
+        )
         return None

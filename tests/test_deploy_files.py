@@ -116,3 +116,21 @@ def test_a_failing_job_exits_non_zero(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}", "ENVIRONMENT": "development"}
     result = run(sys.executable, "-m", "jobs", "calculate_user_ratings", env=env)
     assert result.returncode == 1 and result.stdout.startswith("calculate_user_ratings: failed: ")
+
+
+@pytest.mark.parametrize(
+    ("target", "command"),
+    [("run", "web.serve"), ("demo", "db demo"), ("demo-group", "db demo --group"), ("jobs", "jobs")],
+)
+def test_every_make_target_that_writes_links_follows_host_and_port(target: str, command: str) -> None:
+    """Emails and printed URLs point where `make run` serves (PORT=9123 here), from every target."""
+    shown = run("make", "-n", target, "PORT=9123", "HOST=127.0.0.2", "ARGS=--list")
+    assert shown.returncode == 0, shown.stderr
+    lines = [line for line in shown.stdout.splitlines() if f"python -m {command}" in line]
+    assert lines and all("http://127.0.0.2:9123" in line for line in lines), shown.stdout[-2000:]
+
+
+def test_make_run_prints_the_demo_logins_after_the_build() -> None:
+    shown = run("make", "-n", "-B", "run").stdout.splitlines()
+    order = [index for index, line in enumerate(shown) if "vite build" in line or "python -m db demo" in line]
+    assert [("vite" in shown[index]) for index in order] == [True, False], shown

@@ -3,11 +3,13 @@ and simultaneous senders never send one email twice."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +136,15 @@ def test_a_smtp_url_with_another_scheme_fails_at_start_up() -> None:
         with pytest.raises(ConfigError, match="SMTP_URL"):
             Settings.from_env({"SMTP_URL": url})
     assert Settings.from_env({"SMTP_URL": "smtp+starttls://user:pw@mail.example:587"}).smtp_url
+
+
+def test_in_development_the_log_gives_each_mail_folder_emails_links_in_plain_text(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mail import Mailer, Message
+
+    mailer = Mailer(Settings(mail_folder=str(tmp_path / "mail")))
+    link = "http://127.0.0.1:8000/verify-email?token=abc_DEF-123"
+    with caplog.at_level(logging.INFO, logger="howsmytrack.mail"):
+        mailer.send(Message(to="ada@example.com", subject="Confirm", text=f"Hello\n\n{link}\n", html="<p>Hello</p>"))
+    assert link in caplog.text and len(list((tmp_path / "mail").iterdir())) == 1
