@@ -72,7 +72,13 @@ UNREAD_KEPT = timedelta(days=180)
 MAX_MARK = 1000
 REPLAY_LIMIT = 200
 
-COLUMNS = "n.id, n.kind, n.group_id, n.request_id, n.response_id, n.count, n.created_at, n.read_at"
+# What a notification is about, by name: the group's, and the title of the recipient's own track
+# (never anyone else's).
+COLUMNS = """n.id, n.kind, n.group_id, n.request_id, n.response_id, n.count, n.created_at, n.read_at,
+    about_group.name AS group_name, about_track.track_title AS track_title"""
+SOURCE = """notification n
+    LEFT JOIN feedback_group about_group ON about_group.id = n.group_id
+    LEFT JOIN feedback_request about_track ON about_track.id = n.request_id AND about_track.user_id = n.user_id"""
 INSERT = "INSERT INTO notification (user_id, kind, group_id, request_id, response_id, count, created_at, read_at) "
 
 
@@ -91,6 +97,8 @@ def payload(row: dict[str, Any]) -> dict[str, Any]:
         "count": row["count"],
         "created_at": iso(row["created_at"]),
         "read_at": iso(row["read_at"]),
+        "group_name": row["group_name"],
+        "track_title": row["track_title"],
     }
 
 
@@ -228,7 +236,7 @@ def parse(message: str) -> Announcement | None:
 # --- reading ----------------------------------------------------------------------------------
 
 _PAGE = Statement(f"""
-SELECT {COLUMNS} FROM notification n
+SELECT {COLUMNS} FROM {SOURCE}
 WHERE n.user_id = :user AND (:all_kinds OR n.read_at IS NULL)
 ORDER BY n.id DESC LIMIT :limit OFFSET :offset
 """)
@@ -236,7 +244,7 @@ _TOTAL = Statement(
     "SELECT COUNT(*) AS total FROM notification n WHERE n.user_id = :user AND (:all_kinds OR n.read_at IS NULL)"
 )
 _SINCE = Statement(
-    f"SELECT {COLUMNS} FROM notification n WHERE n.user_id = :user AND n.id > :after ORDER BY n.id LIMIT :limit"
+    f"SELECT {COLUMNS} FROM {SOURCE} WHERE n.user_id = :user AND n.id > :after ORDER BY n.id LIMIT :limit"
 )
 
 
@@ -269,7 +277,7 @@ def by_ids(ids: Iterable[int]) -> list[tuple[int, dict[str, Any]]]:
     for start in range(0, len(wanted), MAX_MARK):
         chunk = wanted[start : start + MAX_MARK]
         marks = ", ".join(str(int(i)) for i in chunk)  # integers, so safe to write into the SQL text
-        cursor = database.execute_sql(f"SELECT n.user_id, {COLUMNS} FROM notification n WHERE n.id IN ({marks})")
+        cursor = database.execute_sql(f"SELECT n.user_id, {COLUMNS} FROM {SOURCE} WHERE n.id IN ({marks})")
         names = [column[0] for column in cursor.description]
         for values in cursor.fetchall():
             row = dict(zip(names, values, strict=True))
@@ -277,10 +285,13 @@ def by_ids(ids: Iterable[int]) -> list[tuple[int, dict[str, Any]]]:
     return sorted(found, key=lambda item: int(item[1]["id"]))
 
 
-def mark_read(user_id: int, ids: list[int] | None) -> int:
-    """Mark the caller's notifications read: these `ids` (others' are ignored), or all when None."""
+def mark_read(user_id: int, ids: list[int] | None, group_id: int | None = None) -> int:
+    """Mark the caller's notifications read: these `ids` (others' are ignored), those about
+    `group_id` (its page was visited), or all when neither is given."""
     query = Notification.update(read_at=utcnow()).where((Notification.user == user_id) & Notification.read_at.is_null())
-    if ids is not None:
+    if group_id is not None:
+        query = query.where(Notification.group_id == group_id)
+    elif ids is not None:
         wanted = sorted(set(ids))[:MAX_MARK]
         if not wanted:
             return 0

@@ -232,3 +232,30 @@ def resolve(actor: audit.Actor, report_id: int, action: str, note: str) -> dict[
             writer_id=report.writer_id,
         )
     return report_detail(report_id)
+
+
+def restore(actor: audit.Actor, report_id: int, note: str) -> dict[str, Any]:
+    """Undo a hide: the reported item shows again (the report keeps its outcome; the audit log
+    records the restore). Conflict when the item is not hidden."""
+    with database.atomic():
+        report = locked(Report.select().where(Report.id == report_id)).first()
+        if report is None:
+            raise NotFound()
+        if report.reply_id:
+            shown = Reply.update(hidden_at=None).where((Reply.id == report.reply_id) & Reply.hidden_at.is_null(False))
+        else:
+            shown = FeedbackResponse.update(hidden_at=None).where(
+                (FeedbackResponse.id == report.response_id) & FeedbackResponse.hidden_at.is_null(False)
+            )
+        if not shown.execute():
+            raise Conflict("not_hidden", "The reported item is not hidden.")
+        audit.record(
+            actor,
+            "report_restored",
+            "report",
+            report_id,
+            note,
+            item=_item({"reply_id": report.reply_id, "response_id": report.response_id}),
+            writer_id=report.writer_id,
+        )
+    return report_detail(report_id)

@@ -144,6 +144,12 @@ async def resolve_report(request: Request) -> Response:
     return json_response({"report": report})
 
 
+async def restore_reported_item(request: Request) -> Response:
+    body = await parse_body(request, s.NoteBody)
+    report = await with_admin(request, reports.restore, request.path_params["report_id"], body.note)
+    return json_response({"report": report})
+
+
 def _stats_span(query: s.StatsQuery) -> tuple[dt.date, dt.date, dt.date]:
     today = utcnow().date()
     last = dt.date.fromisoformat(query.to) if query.to else today
@@ -262,6 +268,21 @@ routes = [
             "as removed by a moderator; it no longer counts for the writer's rating); `warn` the writer; `ban` the "
             "writer (and hide the item). The reporters hear the outcome, the writer what was done (neither learns who "
             f"the other is). Recorded once in the audit log.{ADMIN_TEXT}",
+        ),
+    ),
+    api(
+        "/admin/reports/{report_id:id}/restore",
+        restore_reported_item,
+        "POST",
+        RouteDoc(
+            "Undo a hide",
+            TAG,
+            s.NoteBody,
+            response=s.ReportEnvelope,
+            admin=True,
+            errors=("not_hidden",),
+            description="The reported item shows again where it was hidden (the report keeps its outcome). The "
+            f"note goes into the audit log.{ADMIN_TEXT}",
         ),
     ),
     *listing_routes(

@@ -121,6 +121,10 @@ class ReasonBody(Body):
     reason: Note
 
 
+class NoteBody(Body):
+    note: Note = Field(description="Why, for the audit log.")
+
+
 def _one_item_schema(schema: JsonDict) -> None:
     _partial(schema, nullable=())  # type: ignore[arg-type]
     schema["oneOf"] = [{"required": ["response_id"]}, {"required": ["reply_id"]}]
@@ -143,23 +147,11 @@ class ReportCreate(Body):
         return self
 
 
-def _ban_needs_a_note(schema: JsonDict) -> None:
-    schema["if"] = {"properties": {"action": {"const": "ban"}}, "required": ["action"]}
-    schema["then"] = {"properties": {"note": {"minLength": 1, "pattern": NOT_BLANK}}, "required": ["note"]}
-
-
 class ResolveBody(Body):
-    model_config = ConfigDict(json_schema_extra=_ban_needs_a_note)
     action: Literal["dismiss", "hide", "warn", "ban"] = Field(
         description="`hide` removes the item; `ban` bans its writer and removes it too."
     )
-    note: str = Field(default="", max_length=MAX_NOTE, description="Why; required to ban (it is the ban's reason).")
-
-    @model_validator(mode="after")
-    def _ban_needs_reason(self) -> ResolveBody:
-        if self.action == "ban" and not self.note.strip():
-            raise ValueError("a ban needs a reason: give a note")
-        return self
+    note: Note = Field(description="Why, for the audit log (and a ban's reason, which the writer sees).")
 
 
 # --- answers --------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "already_rated": (409, "You already rated this feedback."),
     "already_submitted": (409, "This feedback was already submitted."),
     "already_reported": (409, "You already reported this."),
+    "not_hidden": (409, "The reported item is not hidden."),
     "already_resolved": (409, "This report was already resolved."),
     "already_banned": (409, "This account is already banned."),
     "not_banned": (409, "This account is not banned."),

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from db import feedback_requests
 from db.genres import GENRES
-from db.media import media_type
+from db.media import embed_url, media_type
 from web.bodies import parse_body, parse_query
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import (
@@ -40,7 +40,7 @@ async def list_genres(request: Request) -> Response:
 async def get_media_info(request: Request) -> Response:
     query = parse_query(request, MediaInfoQuery)
     url = query.url.strip()
-    return json_response({"media_url": url, "media_type": media_type(url)})
+    return json_response({"media_url": url, "media_type": media_type(url), "embed_url": embed_url(url)})
 
 
 async def create_request(request: Request) -> Response:
@@ -106,7 +106,8 @@ routes = [
             auth=False,
             database=False,
             description="Which service a link points to, or `media_type: null` when it is not a link we accept "
-            "(https SoundCloud tracks, Google Drive files, Dropbox share links, OneDrive share links).",
+            "(https SoundCloud tracks, Google Drive files, Dropbox share links, OneDrive share links); "
+            "`embed_url` is the player a client may show as a preview.",
         ),
     ),
     api(

@@ -38,7 +38,8 @@ async def list_notifications(request: Request) -> Response:
 
 async def mark_notifications_read(request: Request) -> Response:
     body = await parse_body(request, MarkNotificationsRead)
-    return json_response({"marked": await with_user(request, lambda user: notifications.mark_read(user.id, body.ids))})
+    marked = await with_user(request, lambda user: notifications.mark_read(user.id, body.ids, body.group_id))
+    return json_response({"marked": marked})
 
 
 def _last_event_id(request: Request) -> int | None:

@@ -277,17 +277,19 @@ def _exactly_one_field(schema: JsonDict) -> None:
 
 
 class MarkNotificationsRead(Body):
-    """Either `ids` (your notifications to mark; others' are ignored) or `all: true`."""
+    """One of `ids` (your notifications to mark; others' are ignored), `group_id` (every one about
+    that group: its page was visited) or `all: true`."""
 
     model_config = ConfigDict(json_schema_extra=_exactly_one_field)
     ids: list[RowId] | None = Field(default=None, max_length=1000)
+    group_id: RowId | None = None
     all: Literal[True] | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> MarkNotificationsRead:
         given = {name for name in self.model_fields_set if getattr(self, name) is not None}
         if len(self.model_fields_set) != 1 or not given:
-            raise ValueError("give either ids or all: true")
+            raise ValueError("give one of ids, group_id or all: true")
         return self
 
 
@@ -382,6 +384,7 @@ class Genre(BaseModel):
 class MediaInfo(BaseModel):
     media_url: str
     media_type: MediaType | None = Field(description="null when the link is not one we accept")
+    embed_url: str | None = Field(description="The player for an accepted link (as on a request); else null.")
 
 
 class Track(BaseModel):
@@ -579,6 +582,8 @@ class NotificationOut(BaseModel):
     )
     created_at: datetime
     read_at: datetime | None
+    group_name: str | None = Field(description="The group's name, when it is about one.")
+    track_title: str | None = Field(description="The title of your own track it is about, when known.")
 
 
 class NotificationPage(BaseModel):

@@ -30,7 +30,6 @@ function Header(props: { route: Route }) {
     setUser(null);
     navigate("/sign-in", true);
   };
-  const total = user?.notifications.total ?? 0;
   return (
     <header class="site-header">
       <a class="skip" href="#main">
@@ -43,11 +42,6 @@ function Header(props: { route: Route }) {
         <nav aria-label="Main">
           <Link href="/" aria-current={props.route.page === "home" ? "page" : undefined}>
             Groups
-            {total > 0 && (
-              <span class="count" aria-label={`, ${total} to do`}>
-                {total}
-              </span>
-            )}
           </Link>
           <Link href="/need-you" aria-current={props.route.page === "need-you" ? "page" : undefined}>
             Need you

@@ -29,7 +29,12 @@ def _operations(auth: bool, admin: bool = False) -> list[tuple[str, str]]:
 
 
 ADMIN_OPERATIONS = _operations(auth=True, admin=True)
-ADMIN_BODIES = {"ban": {"reason": "spam"}, "unban": {"reason": "appeal upheld"}, "resolve": {"action": "dismiss"}}
+ADMIN_BODIES = {
+    "ban": {"reason": "spam"},
+    "unban": {"reason": "appeal upheld"},
+    "resolve": {"action": "dismiss", "note": "no rule broken"},
+    "restore": {"note": "hidden by mistake"},
+}
 
 
 def _body(method: str, path: str) -> dict[str, object] | None:
@@ -61,7 +66,7 @@ def test_public_routes_are_the_expected_ones() -> None:
 
 
 def test_every_admin_route_lives_under_admin() -> None:
-    assert len(ADMIN_OPERATIONS) == 20
+    assert len(ADMIN_OPERATIONS) == 21
     assert all(path.startswith("/api/v1/admin/") for _, path in ADMIN_OPERATIONS)
     assert all(path.startswith("/api/v1/admin/") is False for _, path in _operations(auth=True))
 
@@ -95,6 +100,9 @@ def test_admin_routes_answer_admins(
 ) -> None:
     if path.endswith("/unban"):
         anon.post("/api/v1/admin/users/1/ban", json={"reason": "spam"}, headers=sample["admin"])
+    if path.endswith("/restore"):
+        hide = {"action": "hide", "note": "rude"}
+        anon.post(path.replace("/restore", "/resolve"), json=hide, headers=sample["admin"])
     response = anon.request(method, path, json=_body(method, path), headers=sample["admin"])
     assert response.status_code == 200, response.text
     if path.endswith(".csv"):

@@ -44,7 +44,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "createReport": {"response_id": 1, "reason": "spam"},
     "banUser": {"reason": "spam"},
     "unbanUser": {"reason": "appeal upheld"},
-    "resolveReport": {"action": "dismiss"},
+    "resolveReport": {"action": "dismiss", "note": "no rule broken"},
+    "restoreReportedItem": {"note": "hidden by mistake"},
 }
 
 

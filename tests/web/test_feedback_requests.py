@@ -44,7 +44,11 @@ def test_genres_are_public_and_complete(anon: TestClient) -> None:
 def test_media_info_reports_the_link_type(anon: TestClient, url: str, kind: str | None) -> None:
     response = anon.get("/api/v1/media-info", params={"url": url})
     assert response.status_code == 200
-    assert response.json() == {"media_url": url, "media_type": kind}
+    embed = response.json().pop("embed_url")
+    assert response.json() | {"embed_url": None} == {"media_url": url, "media_type": kind, "embed_url": None}
+    assert (embed is not None) == (kind is not None)  # a preview player for every accepted link
+    if kind == "google_drive":
+        assert embed == "https://drive.google.com/file/d/1AbC_dEf/preview"
 
 
 def test_media_info_needs_a_url(anon: TestClient) -> None:

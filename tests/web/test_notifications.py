@@ -21,14 +21,25 @@ from application import Settings
 from db import notifications, responses
 from db.accounts import load_current_user
 from db.connection import database
-from db.models import FeedbackGroup, FeedbackResponse, Notification, User
+from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Notification, User
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from jobs.send_group_reminders import send_group_reminders
 from tests.builders import PASSWORD, bearer, make_group, make_request, make_user, submit
 from tests.web.conftest import ORIGIN
 
-FIELDS = {"id", "kind", "group_id", "request_id", "response_id", "count", "created_at", "read_at"}
+FIELDS = {
+    "id",
+    "kind",
+    "group_id",
+    "request_id",
+    "response_id",
+    "count",
+    "created_at",
+    "read_at",
+    "group_name",
+    "track_title",
+}
 
 
 def inbox(client: TestClient, settings: Settings, user: User, **params: Any) -> list[dict[str, Any]]:
@@ -388,3 +399,45 @@ def test_a_stream_whose_client_stops_reading_is_ended_at_its_queue_bound() -> No
 
     held, cancelled = asyncio.run(scenario())
     assert held == 0 and cancelled
+
+
+def test_a_notification_names_its_group_and_the_recipients_own_track_only(
+    client: TestClient, settings: Settings
+) -> None:
+    group = make_group(n=3)
+    owner, writer, _ = group.users
+    with database.connection_context():
+        FeedbackRequest.update(track_title="Night Drive").where(
+            FeedbackRequest.id == group.requests[owner.id].id
+        ).execute()
+        FeedbackRequest.update(track_title="Writer's Secret Song").where(
+            FeedbackRequest.id == group.requests[writer.id].id
+        ).execute()
+        notifications.notify(
+            owner.id,
+            notifications.FEEDBACK_RECEIVED,
+            group_id=group.group.id,
+            request_id=group.requests[owner.id].id,
+            count=1,
+        )
+        notifications.notify(
+            owner.id, notifications.REMINDER, group_id=group.group.id, request_id=group.requests[writer.id].id
+        )  # a request that is not theirs
+    items = client.get("/api/v1/notifications", headers=bearer(settings, owner)).json()["items"]
+    assert {item["group_name"] for item in items} == {group.group.name}
+    assert sorted(str(item["track_title"]) for item in items) == ["Night Drive", "None"]
+
+
+def test_visiting_a_group_marks_its_notifications_read(client: TestClient, settings: Settings) -> None:
+    first, second = make_group(n=2), make_group(n=2)
+    user = make_user()
+    with database.connection_context():
+        for group in (first, second):
+            notifications.notify(user.id, notifications.REMINDER, group_id=group.group.id)
+    headers = bearer(settings, user)
+    answer = client.post("/api/v1/notifications/read", json={"group_id": first.group.id}, headers=headers)
+    assert answer.json() == {"marked": 1}
+    unread = client.get("/api/v1/notifications", params={"unread": True}, headers=headers).json()["items"]
+    assert [item["group_id"] for item in unread] == [second.group.id]
+    both = client.post("/api/v1/notifications/read", json={"group_id": 1, "all": True}, headers=headers)
+    assert both.status_code == 422

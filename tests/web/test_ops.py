@@ -70,6 +70,7 @@ def test_openapi_document_is_valid_and_describes_every_route(anon: TestClient) -
         ("/api/v1/admin/reports.csv", "get"),
         ("/api/v1/admin/reports/{report_id}", "get"),
         ("/api/v1/admin/reports/{report_id}/resolve", "post"),
+        ("/api/v1/admin/reports/{report_id}/restore", "post"),
         ("/api/v1/admin/audit-log", "get"),
         ("/api/v1/admin/audit-log.csv", "get"),
         ("/api/v1/admin/stats", "get"),

@@ -109,7 +109,9 @@ def test_hiding_removes_the_text_for_the_owner_and_tells_both_sides(anon: TestCl
         f"/api/v1/admin/reports/{report_id}/resolve", json={"action": "hide", "note": "empty"}, headers=headers
     )
     assert answer.status_code == 200 and answer.json()["report"]["state"] == "hidden"
-    again = anon.post(f"/api/v1/admin/reports/{report_id}/resolve", json={"action": "dismiss"}, headers=headers)
+    again = anon.post(
+        f"/api/v1/admin/reports/{report_id}/resolve", json={"action": "dismiss", "note": "again"}, headers=headers
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_resolved"
     seen = anon.get(f"/api/v1/groups/{group.group.id}", headers=bearer(settings, owner)).json()["group"]
     [received] = [r for r in seen["received"] if r["id"] == review.id]
@@ -157,7 +159,11 @@ def test_hidden_feedback_no_longer_counts_for_its_writers_rating(anon: TestClien
         assert User.get_by_id(writer.id).rating == 4.0
     owner, low = reviews[-1]
     report_id = report(anon, settings, owner, response_id=low.id).json()["id"]
-    anon.post(f"/api/v1/admin/reports/{report_id}/resolve", json={"action": "hide"}, headers=admin_headers(settings))
+    anon.post(
+        f"/api/v1/admin/reports/{report_id}/resolve",
+        json={"action": "hide", "note": "abusive"},
+        headers=admin_headers(settings),
+    )
     with database.connection_context():
         calculate_user_ratings()
         assert User.get_by_id(writer.id).rating == 5.0
@@ -168,7 +174,11 @@ def test_a_hidden_reply_shows_as_removed_in_the_thread(anon: TestClient, setting
     rate(review, 3)
     reply = add_reply(review, writer, "nasty")
     report_id = report(anon, settings, owner, reply_id=reply.id, reason="abusive").json()["id"]
-    anon.post(f"/api/v1/admin/reports/{report_id}/resolve", json={"action": "hide"}, headers=admin_headers(settings))
+    anon.post(
+        f"/api/v1/admin/reports/{report_id}/resolve",
+        json={"action": "hide", "note": "abusive"},
+        headers=admin_headers(settings),
+    )
     for user in (owner, writer):
         thread = anon.get(f"/api/v1/responses/{review.id}/replies", headers=bearer(settings, user)).json()
         assert [(r["text"], r["removed_by_moderator"]) for r in thread["replies"]] == [("", True)]
@@ -202,5 +212,37 @@ def test_a_ban_from_the_queue_refuses_an_admin_or_someone_already_banned(anon: T
     assert anon.post(f"/api/v1/admin/users/{writer.id}/ban", json={"reason": "x"}, headers=headers).status_code == 200
     again = anon.post(url, json=ban, headers=headers)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_banned"
-    hidden = anon.post(url, json={"action": "hide"}, headers=headers)  # what is left to do
+    hidden = anon.post(url, json={"action": "hide", "note": "abusive"}, headers=headers)  # what is left to do
     assert hidden.status_code == 200 and hidden.json()["report"]["state"] == "hidden"
+
+
+def test_every_resolution_needs_a_note_for_the_audit_log(anon: TestClient, settings: Settings) -> None:
+    _, owner, _, review = readable_review()
+    report_id = report(anon, settings, owner, response_id=review.id).json()["id"]
+    for action in ("dismiss", "hide", "warn", "ban"):
+        for body in ({"action": action}, {"action": action, "note": "   "}):
+            answer = anon.post(f"/api/v1/admin/reports/{report_id}/resolve", json=body, headers=admin_headers(settings))
+            assert answer.status_code == 422 and "note" in answer.json()["error"]["fields"]
+
+
+def test_a_hide_can_be_undone_and_the_undo_is_audited(anon: TestClient, settings: Settings) -> None:
+    group, owner, writer, review = readable_review()
+    report_id = report(anon, settings, owner, response_id=review.id).json()["id"]
+    headers = admin_headers(settings)
+    restore = f"/api/v1/admin/reports/{report_id}/restore"
+    early = anon.post(restore, json={"note": "nothing hidden yet"}, headers=headers)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "not_hidden"
+    resolve = f"/api/v1/admin/reports/{report_id}/resolve"
+    assert anon.post(resolve, json={"action": "hide", "note": "rude"}, headers=headers).status_code == 200
+    assert anon.post(restore, json={}, headers=headers).status_code == 422  # the note is needed
+    undone = anon.post(restore, json={"note": "read it again: it was fair"}, headers=headers)
+    assert undone.status_code == 200 and undone.json()["report"]["feedback"]["hidden"] is False
+    seen = anon.get(f"/api/v1/groups/{group.group.id}", headers=bearer(settings, owner)).json()["group"]
+    [received] = [r for r in seen["received"] if r["id"] == review.id]
+    assert received["removed_by_moderator"] is False and received["feedback"]
+    log = anon.get("/api/v1/admin/audit-log", headers=headers).json()["items"]
+    assert [(e["action"], e["reason"]) for e in log][:2] == [
+        ("report_restored", "read it again: it was fair"),
+        ("report_hidden", "rude"),
+    ]
+    assert anon.post(restore, json={"note": "twice"}, headers=bearer(settings, writer)).status_code == 404

@@ -321,7 +321,7 @@ export interface paths {
         };
         /**
          * Check a track link
-         * @description Which service a link points to, or `media_type: null` when it is not a link we accept (https SoundCloud tracks, Google Drive files, Dropbox share links, OneDrive share links).
+         * @description Which service a link points to, or `media_type: null` when it is not a link we accept (https SoundCloud tracks, Google Drive files, Dropbox share links, OneDrive share links); `embed_url` is the player a client may show as a preview.
          */
         get: operations["getMediaInfo"];
         put?: never;
@@ -942,6 +942,26 @@ export interface paths {
          * @description One action settles every open report on the same item: `dismiss`; `hide` (the owner sees it as removed by a moderator; it no longer counts for the writer's rating); `warn` the writer; `ban` the writer (and hide the item). The reporters hear the outcome, the writer what was done (neither learns who the other is). Recorded once in the audit log. Admins only (anyone else: `404`).
          */
         post: operations["resolveReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/{report_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a hide
+         * @description The reported item shows again where it was hidden (the report keeps its outcome). The note goes into the audit log. Admins only (anyone else: `404`).
+         */
+        post: operations["restoreReportedItem"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1744,11 +1764,14 @@ export interface components {
         };
         /**
          * MarkNotificationsRead
-         * @description Either `ids` (your notifications to mark; others' are ignored) or `all: true`.
+         * @description One of `ids` (your notifications to mark; others' are ignored), `group_id` (every one about
+         *     that group: its page was visited) or `all: true`.
          */
         MarkNotificationsRead: {
             /** Ids */
             ids?: number[];
+            /** Group Id */
+            group_id?: number;
             /**
              * All
              * @constant
@@ -1789,6 +1812,19 @@ export interface components {
              * @description null when the link is not one we accept
              */
             media_type: components["schemas"]["MediaType"] | null;
+            /**
+             * Embed Url
+             * @description The player for an accepted link (as on a request); else null.
+             */
+            embed_url: string | null;
+        };
+        /** NoteBody */
+        NoteBody: {
+            /**
+             * Note
+             * @description Why, for the audit log.
+             */
+            note: string;
         };
         /** NotificationOut */
         NotificationOut: {
@@ -1817,6 +1853,16 @@ export interface components {
             created_at: string;
             /** Read At */
             read_at: string | null;
+            /**
+             * Group Name
+             * @description The group's name, when it is about one.
+             */
+            group_name: string | null;
+            /**
+             * Track Title
+             * @description The title of your own track it is about, when known.
+             */
+            track_title: string | null;
         };
         /** NotificationPage */
         NotificationPage: {
@@ -2251,10 +2297,9 @@ export interface components {
             action: "dismiss" | "hide" | "warn" | "ban";
             /**
              * Note
-             * @description Why; required to ban (it is the ban's reason).
-             * @default
+             * @description Why, for the audit log (and a ban's reason, which the writer sees).
              */
-            note?: string;
+            note: string;
         };
         /** ResponseEnvelope */
         ResponseEnvelope: {
@@ -2538,7 +2583,7 @@ export interface components {
          * @description Every machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "account_banned" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "already_reported" | "already_resolved" | "already_banned" | "not_banned" | "cannot_ban_admin" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "nothing_to_verify" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout";
+        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "account_banned" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "already_reported" | "not_hidden" | "already_resolved" | "already_banned" | "not_banned" | "cannot_ban_admin" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "nothing_to_verify" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout" | "streams_full";
         /**
          * @description What happened. An open set: later versions add kinds, and clients ignore kinds they do not know.
          * @enum {string}
@@ -2591,7 +2636,7 @@ export interface operations {
                     "application/json": components["schemas"]["Status"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2691,7 +2736,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2791,7 +2836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2891,7 +2936,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2940,7 +2985,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -2987,7 +3032,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3069,7 +3114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3147,7 +3192,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3216,7 +3261,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3270,7 +3315,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3357,7 +3402,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3466,7 +3511,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3506,7 +3551,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3575,7 +3620,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3662,7 +3707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3770,7 +3815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3868,7 +3913,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3920,7 +3965,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3988,7 +4033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4098,7 +4143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4152,7 +4197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4218,7 +4263,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4328,7 +4373,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4438,7 +4483,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4499,7 +4544,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4609,7 +4654,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4698,7 +4743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4754,7 +4799,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4843,7 +4888,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4909,7 +4954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout`, `streams_full` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4961,7 +5006,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5071,7 +5116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5178,7 +5223,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5250,7 +5295,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5318,7 +5363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5361,7 +5406,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5453,7 +5498,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5545,7 +5590,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5613,7 +5658,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5677,7 +5722,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5741,7 +5786,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5801,7 +5846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5844,7 +5889,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5908,7 +5953,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5968,7 +6013,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6030,7 +6075,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6088,7 +6133,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6131,7 +6176,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6223,7 +6268,99 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    restoreReportedItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id. */
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportEnvelope"];
+                };
+            };
+            /** @description Malformed request: `malformed_json`, `too_deeply_nested` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found, or not visible to the caller: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the current state: `not_hidden` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body too large: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body is not JSON: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error (`fields` says which and why): `validation_error` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6287,7 +6424,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6347,7 +6484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6401,7 +6538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6455,7 +6592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database is unreachable, busy or slow (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

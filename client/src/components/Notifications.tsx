@@ -93,7 +93,10 @@ export function NotificationsButton() {
                       {!item.read_at && <span class="visually-hidden">Unread: </span>}
                       {text}
                     </a>
-                    <span class="when">{relativeTime(new Date(item.created_at), new Date())}</span>
+                    <span class="when">
+                      {item.group_name ? `${item.group_name} · ` : ""}
+                      {relativeTime(new Date(item.created_at), new Date())}
+                    </span>
                   </li>
                 );
               })}

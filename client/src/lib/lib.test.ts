@@ -90,7 +90,7 @@ group("form errors", () => {
 group("notifications", () => {
   const base: Notification = {
     id: 1, kind: "grouped", group_id: 7, request_id: 3, response_id: null, count: null,
-    created_at: "2026-12-01T10:00:00Z", read_at: null,
+    created_at: "2026-12-01T10:00:00Z", read_at: null, group_name: null, track_title: null,
   };
   it("link each kind to where it happened", () => {
     expect(describeNotification(base).href).toBe("/groups/7");
@@ -104,6 +104,12 @@ group("notifications", () => {
   it("read sensibly for kinds this client does not know", () => {
     const future = { ...base, kind: "moderation_outcome" } as unknown as Notification;
     expect(describeNotification(future)).toEqual({ text: "Something happened in your account.", href: "/groups/7" });
+  });
+  it("name the member's own track when known", () => {
+    const named = { ...base, kind: "feedback_received" as const, count: 1, group_name: "Feedback Group #7 - Pop", track_title: "Night Drive" };
+    expect(describeNotification(named).text).toBe("New feedback on “Night Drive” (1 piece so far); write yours to unlock it.");
+    expect(describeNotification({ ...base, track_title: "Night Drive" }).text).toContain("“Night Drive” is in a new group.");
+    expect(describeNotification(base).text).toContain("Your track is in a new group.");
   });
   it("send a strike to the account page", () => {
     expect(describeNotification({ ...base, kind: "strike" }).href).toBe("/account");

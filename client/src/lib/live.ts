@@ -43,37 +43,40 @@ export function useNotifications(handler: (notification: Notification) => void):
 
 const pieces = (count: number) => `${count} ${count === 1 ? "piece" : "pieces"}`;
 
-/** What a notification says, and where it leads. Kinds this client does not know still read sensibly. */
+/** What a notification says, and where it leads, naming the member's own track where it can (the
+ * panel shows the group's name beside it). Kinds this client does not know still read sensibly. */
 export function describeNotification(n: Notification): { text: string; href: string } {
   const group = n.group_id ? `/groups/${n.group_id}` : "/";
   const count = n.count ?? 0;
+  const track = n.track_title ? `“${n.track_title}”` : "your track";
+  const named = (text: string) => ({ text: text + ".", href: group });
   switch (n.kind) {
     case "grouped":
-      return { text: "You're in a new group. Listen to the tracks and write your feedback.", href: group };
+      return { text: `${track[0]!.toUpperCase()}${track.slice(1)} is in a new group. Listen to the others' tracks and write your feedback.`, href: group };
     case "feedback_received":
       return n.response_id
-        ? { text: "New feedback on your track is ready to read.", href: group }
-        : { text: `New feedback on your track (${pieces(count)} so far). Write yours to unlock it.`, href: group };
+        ? named(`New feedback on ${track} is ready to read`)
+        : named(`New feedback on ${track} (${pieces(count)} so far); write yours to unlock it`);
     case "feedback_unlocked":
-      return { text: `You've written all you owed: the feedback on your track is unlocked (${pieces(count)} so far).`, href: group };
+      return named(`You've written all you owed: the feedback on ${track} is unlocked (${pieces(count)} so far)`);
     case "reply":
-      return { text: "A new reply in one of your conversations.", href: group };
+      return named("A new reply in one of your conversations");
     case "reminder":
-      return { text: "Reminder: your group is waiting for your feedback.", href: group };
+      return named("Reminder: your group is waiting for your feedback");
     case "last_call":
-      return { text: "Last call: your group's feedback is due in 12 hours.", href: group };
+      return named("Last call: feedback is due in 12 hours");
     case "strike":
       return { text: "You missed a group's deadline and got a strike. See how to clear it.", href: "/account" };
     case "request_withdrawn":
-      return { text: "Your request was withdrawn.", href: "/" };
+      return { text: `Your request for ${track} was withdrawn.`, href: "/" };
     case "report_dismissed":
-      return { text: "A moderator looked at what you reported and left it as it is. Thank you for telling us.", href: group };
+      return named("A moderator looked at what you reported and left it as it is. Thank you for telling us");
     case "report_upheld":
-      return { text: "A moderator acted on what you reported. Thank you for telling us.", href: group };
+      return named("A moderator acted on what you reported. Thank you for telling us");
     case "content_removed":
-      return { text: "A moderator removed something you wrote: it broke the community's rules.", href: group };
+      return named("A moderator removed something you wrote, as it broke the community's rules");
     case "moderation_warning":
-      return { text: "A moderator warned you about something you wrote. Please keep feedback kind and specific.", href: group };
+      return named("A moderator warned you about something you wrote. Please keep feedback kind and specific");
     default:
       return { text: "Something happened in your account.", href: group };
   }
