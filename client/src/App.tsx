@@ -8,12 +8,14 @@ import { Admin } from "./pages/admin/Admin";
 import { AccountDeleted, ForgotPassword, ResetPassword, SignIn, SignUp, VerifyEmail } from "./pages/auth";
 import { Group } from "./pages/Group";
 import { Home } from "./pages/Home";
+import { Landing } from "./pages/Landing";
 import { NeedYou } from "./pages/NeedYou";
 import { NotificationsButton } from "./components/Notifications";
 import { VerificationBanner } from "./components/VerificationBanner";
 import { Link, Loading, Page } from "./components/ui";
 
 const PUBLIC_PAGES = new Set<Route["page"]>([
+  "about",
   "sign-in",
   "sign-up",
   "forgot-password",
@@ -36,8 +38,19 @@ function Header(props: { route: Route }) {
         Skip to content
       </a>
       <Link href="/" class="brand">
-        How's My Track?
+        <span class="brand-long">How's My Track?</span>
+        <span class="brand-short" aria-hidden="true">HMT?</span>
       </Link>
+      {user === null && (
+        <nav aria-label="Main">
+          <Link href="/about" aria-current={props.route.page === "about" ? "page" : undefined}>
+            How it works
+          </Link>
+          <Link href="/sign-in" aria-current={props.route.page === "sign-in" ? "page" : undefined}>
+            Sign in
+          </Link>
+        </nav>
+      )}
       {user && (
         <nav aria-label="Main">
           <Link href="/" aria-current={props.route.page === "home" ? "page" : undefined}>
@@ -67,17 +80,23 @@ function Header(props: { route: Route }) {
 function Current(props: { route: Route }) {
   const { user } = useSession();
   const { route } = props;
-  const needsUser = !PUBLIC_PAGES.has(route.page);
+  // The front page is public: signed out, it describes the service; signed in, it is your groups.
+  const needsUser = !PUBLIC_PAGES.has(route.page) && route.page !== "home";
   useEffect(() => {
     if (needsUser && user === null) {
       navigate(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, true);
     }
     if (user && (route.page === "sign-in" || route.page === "sign-up")) navigate("/", true);
   }, [needsUser, user, route.page]);
-  if (needsUser && !user) return <Page title="How's My Track?"><Loading what="your account" /></Page>;
+  if ((needsUser || route.page === "home") && user === undefined) {
+    return <Page title="How's My Track?"><Loading what="your account" /></Page>;
+  }
+  if (needsUser && !user) return null;
   switch (route.page) {
     case "home":
-      return <Home />;
+      return user ? <Home /> : <Landing />;
+    case "about":
+      return <Landing />;
     case "sign-in":
       return <SignIn next={route.next} />;
     case "sign-up":
@@ -118,7 +137,9 @@ export function App() {
       <VerificationBanner />
       <Current route={route} />
       <footer class="site-footer">
-        <p>Reviewers stay anonymous. Be kind, be specific.</p>
+        <p>
+          Reviewers stay anonymous. Be kind, be specific. · <Link href="/about">How it works &amp; FAQ</Link>
+        </p>
       </footer>
     </SessionContext.Provider>
   );

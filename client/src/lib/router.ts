@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 
 export type Route =
   | { page: "home" }
+  | { page: "about" }
   | { page: "sign-in"; next: string | null }
   | { page: "sign-up" }
   | { page: "forgot-password" }
@@ -22,6 +23,7 @@ const WITH_DETAIL = new Set<AdminSection>(["reports", "users", "groups"]);
 export function match(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
   if (pathname === "/" || pathname === "") return { page: "home" };
+  if (pathname === "/about") return { page: "about" };
   if (pathname === "/sign-in") return { page: "sign-in", next: safeNext(params.get("next")) };
   if (pathname === "/sign-up") return { page: "sign-up" };
   if (pathname === "/forgot-password") return { page: "forgot-password" };

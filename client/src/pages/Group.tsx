@@ -11,6 +11,8 @@ import { ReportButton } from "../components/ReportButton";
 import { Thread } from "../components/Thread";
 import { Countdown } from "../components/Countdown";
 import { FeedbackEditor } from "../components/FeedbackEditor";
+import { RATING_MEANINGS, ratingLabel } from "../lib/ratings";
+import { relativeTime } from "../lib/time";
 import { Alert, Loading, Page } from "../components/ui";
 
 function Deadline(props: { due: string; owed: number }) {
@@ -46,16 +48,42 @@ function Rating(props: { response: Response; onRated: () => void }) {
       <fieldset>
         <legend>How useful was this feedback?</legend>
         <div class="stars">
-          {[1, 2, 3, 4, 5].map((score) => (
-            <label key={score} class="star">
-              <input type="radio" name={name} value={score} checked={value === score} onChange={() => setValue(score)} />
+          {([1, 2, 3, 4, 5] as const).map((score) => (
+            <label key={score} class="star" title={RATING_MEANINGS[score].meaning}>
+              <input type="radio" name={name} value={score} checked={value === score} onChange={() => setValue(score)} aria-describedby={`${name}-meaning`} />
               <span>{score}</span>
+              <span class="star-label">{RATING_MEANINGS[score].label}</span>
             </label>
           ))}
         </div>
+        <p class="hint" id={`${name}-meaning`} aria-live="polite">
+          {value === null ? "Pick the score that fits; each says what it means." : `${value}: ${RATING_MEANINGS[value as 1].meaning}`}
+        </p>
       </fieldset>
       <button disabled={value === null}>Rate</button>
     </form>
+  );
+}
+
+/** The caller's own track beside the feedback on it: the player, their question, their standing. */
+function MyTrack(props: { group: GroupData }) {
+  const { user } = useSession();
+  const mine = props.group.my_request;
+  return (
+    <div class="card stack my-track">
+      <h3>Your track</h3>
+      <Player request={mine} label={mine.track?.title ?? "your track"} />
+      {mine.feedback_prompt && (
+        <p class="prompt">
+          <strong>You asked:</strong> {mine.feedback_prompt}
+        </p>
+      )}
+      <p class="muted">
+        {user?.rating != null
+          ? `Your feedback is rated ${user.rating.toFixed(1)} on average (${ratingLabel(user.rating)}).`
+          : "Your rating shows once three pieces of your feedback are rated."}
+      </p>
+    </div>
   );
 }
 
@@ -67,6 +95,8 @@ export function Group(props: { id: number }) {
     try {
       const answer = await unwrap(api.GET("/api/v1/groups/{group_id}", { params: { path: { group_id: props.id } } }));
       setGroup(answer.group);
+      // Visiting the group is reading what the notifications about it said.
+      await unwrap(api.POST("/api/v1/notifications/read", { body: { group_id: props.id } })).catch(() => null);
       await reload();
     } catch (caught) {
       setError(asApiError(caught));
@@ -86,10 +116,14 @@ export function Group(props: { id: number }) {
   }
   if (!group) return <Page title="Group"><Loading what="the group" /></Page>;
   const owed = group.to_review.filter((item) => !item.submitted).length;
+  const tracks = group.members + (group.my_request.media_url ? 1 : 0);
   return (
     <Page title={group.name}>
       <p class="muted">
-        {group.size} members · {group.members} with a track{group.trackless_members ? ` · ${group.trackless_members} giving feedback only` : ""}
+        {group.size} members · {tracks} {tracks === 1 ? "track" : "tracks"}
+        {group.trackless_members + (group.my_request.media_url ? 0 : 1) > 0
+          ? ` · ${group.trackless_members + (group.my_request.media_url ? 0 : 1)} giving feedback only`
+          : ""}
       </p>
       {group.due_at && <Deadline due={group.due_at} owed={owed} />}
       <section aria-labelledby="review-heading">
@@ -126,6 +160,7 @@ export function Group(props: { id: number }) {
       {group.my_request.media_url && (
         <section aria-labelledby="received-heading">
           <h2 id="received-heading">Feedback on your track</h2>
+          <MyTrack group={group} />
           {group.received === null ? (
             <p class="locked card">
               {group.received_count === 0
@@ -138,12 +173,23 @@ export function Group(props: { id: number }) {
           ) : (
             group.received.map((item, index) => (
               <article key={item.id} class="card stack" aria-label={`Feedback ${index + 1}`}>
+                {item.submitted_at && (
+                  <p class="muted arrived">
+                    Arrived <time dateTime={item.submitted_at}>{relativeTime(new Date(item.submitted_at), new Date())}</time>
+                  </p>
+                )}
                 {item.removed_by_moderator ? (
                   <p class="removed">Removed by a moderator.</p>
                 ) : (
                   <p class="received">{item.feedback}</p>
                 )}
-                {item.rating ? <p class="muted">You rated it {item.rating} out of 5.</p> : <Rating response={item} onRated={load} />}
+                {item.rating ? (
+                  <p class="muted">
+                    You rated it {item.rating} out of 5 ({RATING_MEANINGS[item.rating as 1].label}).
+                  </p>
+                ) : (
+                  <Rating response={item} onRated={load} />
+                )}
                 {item.rating !== null && (item.replies > 0 || item.allow_further_replies) && <Thread responseId={item.id} unread={item.unread_replies} onChange={load} />}
                 {!item.removed_by_moderator && <ReportButton item={{ response_id: item.id }} what="this feedback" />}
               </article>

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { useNotifications } from "../lib/live";
 import { ApiError, api, unwrap, type FeedbackRequest, type GroupSummary, type Schemas } from "../lib/api";
 import { useGenres } from "../lib/genres";
+import { Player, SERVICES } from "../components/Player";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
 import { shortDate } from "../lib/time";
@@ -10,77 +11,90 @@ import { useSession } from "../lib/session";
 import { Countdown } from "../components/Countdown";
 import { Alert, Link, Loading, Page } from "../components/ui";
 
-const SERVICES: Record<Schemas["MediaType"], string> = {
-  soundcloud: "SoundCloud",
-  google_drive: "Google Drive",
-  dropbox: "Dropbox",
-  onedrive: "OneDrive",
-};
+const EXAMPLE_QUESTION = "e.g. Does the drop hit hard enough? Is the vocal too quiet in the chorus?";
 
-function RequestForm(props: { onSaved: () => void }) {
-  const genres = useGenres();
-  const [trackless, setTrackless] = useState(false);
-  const [url, setUrl] = useState("");
-  const [service, setService] = useState<string | null>(null);
-  const [genre, setGenre] = useState<Schemas["GenreKey"]>("no_genre");
-  const [prompt, setPrompt] = useState("");
-  const [emailMe, setEmailMe] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
+type Preview = { service: string; embed: Track | null } | "refused" | null;
+type Track = Pick<FeedbackRequest, "media_url" | "media_type" | "embed_url" | "track">;
 
+/** The service a link points to and its player, looked up as the link is typed (null: nothing typed). */
+function useLinkPreview(url: string): Preview {
+  const [preview, setPreview] = useState<Preview>(null);
   useEffect(() => {
     const link = url.trim();
-    if (!link) return setService(null);
+    if (!link) return setPreview(null);
     const timer = setTimeout(async () => {
       const info = await unwrap(api.GET("/api/v1/media-info", { params: { query: { url: link } } })).catch(() => null);
-      setService(info?.media_type ? SERVICES[info.media_type] : "");
+      if (!info?.media_type) return setPreview("refused");
+      const embed = { media_url: link, media_type: info.media_type, embed_url: info.embed_url, track: null };
+      setPreview({ service: SERVICES[info.media_type], embed });
     }, 250);
     return () => clearTimeout(timer);
   }, [url]);
+  return preview;
+}
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      const body: Schemas["FeedbackRequestCreate"] = { genre, feedback_prompt: prompt, email_when_grouped: emailMe };
-      if (!trackless) body.media_url = url.trim();
-      await unwrap(api.POST("/api/v1/feedback-requests", { body }));
-      props.onSaved();
-    } catch (caught) {
-      setError(asApiError(caught));
-    }
-  };
-  const urlError = error?.fields["media_url"] ? describe({ code: "invalid_media_url", message: "", retryAfter: null }) : undefined;
+interface Draft {
+  trackless: boolean;
+  url: string;
+  genre: Schemas["GenreKey"];
+  prompt: string;
+  emailMe: boolean;
+}
+
+/** The request's fields, shared by asking and by editing a waiting request. */
+function RequestFields(props: { draft: Draft; change: (draft: Partial<Draft>) => void; error: ApiError | null; idPrefix: string; allowTrackless: boolean }) {
+  const genres = useGenres();
+  const { draft, change, idPrefix: p } = props;
+  const preview = useLinkPreview(draft.trackless ? "" : draft.url);
+  // The server's refusal is about the link it was sent: once the link changes, the live check speaks.
+  const [refusedUrl, setRefusedUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (props.error?.fields["media_url"] || props.error?.code === "invalid_media_url") setRefusedUrl(draft.url);
+  }, [props.error]);
+  const serverRefused = refusedUrl !== null && refusedUrl === draft.url;
+  const invalid = serverRefused || preview === "refused";
+  const status = invalid
+    ? describe({ code: "invalid_media_url", message: "", retryAfter: null })
+    : preview
+      ? `${preview.service} link: looks good.`
+      : "";
   return (
-    <form class="card stack" onSubmit={submit} aria-labelledby="submit-heading">
-      <h2 id="submit-heading">Get feedback on a track</h2>
-      {error && error.code !== "invalid_media_url" && <Alert>{describe(error)}</Alert>}
-      <label class="check">
-        <input type="checkbox" checked={trackless} onChange={(e) => setTrackless(e.currentTarget.checked)} /> No track this time: just give feedback
-      </label>
-      {!trackless && (
+    <>
+      {props.allowTrackless && (
+        <label class="check">
+          <input type="checkbox" checked={draft.trackless} onChange={(e) => change({ trackless: e.currentTarget.checked })} /> No track this time: just give feedback
+        </label>
+      )}
+      {!draft.trackless && (
         <div class="field">
-          <label for="media-url">Link to your track</label>
-          <p class="hint" id="media-url-hint">
-            A SoundCloud, Google Drive, Dropbox or OneDrive share link.
+          <label for={`${p}media-url`}>Link to your track</label>
+          <p class="hint" id={`${p}media-url-hint`}>
+            A SoundCloud, Google Drive, Dropbox or OneDrive share link. <Link href="/about">How to share a private track</Link>
           </p>
           <input
-            id="media-url"
+            id={`${p}media-url`}
             type="url"
             required
             inputMode="url"
-            value={url}
-            aria-invalid={urlError || service === "" ? "true" : undefined}
-            aria-describedby="media-url-hint media-url-status"
-            onInput={(e) => setUrl(e.currentTarget.value)}
+            placeholder="https://soundcloud.com/you/your-track/s-…"
+            value={draft.url}
+            aria-invalid={invalid ? "true" : undefined}
+            aria-describedby={`${p}media-url-hint ${p}media-url-status`}
+            onInput={(e) => change({ url: e.currentTarget.value })}
           />
-          <p id="media-url-status" class={service === "" || urlError ? "field-error" : "hint ok"} aria-live="polite">
-            {urlError ?? (service === "" ? "We can't use this link." : service ? `${service} link: looks good.` : "")}
+          <p id={`${p}media-url-status`} class={invalid ? "field-error" : "hint ok"} aria-live="polite">
+            {status}
           </p>
+          {preview && preview !== "refused" && preview.embed?.embed_url && (
+            <div class="preview" aria-label="Preview">
+              <Player request={preview.embed} label="your track (preview)" />
+            </div>
+          )}
         </div>
       )}
       <div class="field">
-        <label for="genre">Genre</label>
-        <select id="genre" value={genre} onChange={(e) => setGenre(e.currentTarget.value as Schemas["GenreKey"])}>
+        <label for={`${p}genre`}>Genre</label>
+        <select id={`${p}genre`} value={draft.genre} onChange={(e) => change({ genre: e.currentTarget.value as Schemas["GenreKey"] })}>
           {genres.map((option) => (
             <option key={option.key} value={option.key}>
               {option.label}
@@ -88,28 +102,72 @@ function RequestForm(props: { onSaved: () => void }) {
           ))}
         </select>
       </div>
-      {!trackless && (
+      {!draft.trackless && (
         <div class="field">
-          <label for="prompt">What would you like feedback on?</label>
-          <textarea id="prompt" rows={3} maxLength={2000} value={prompt} onInput={(e) => setPrompt(e.currentTarget.value)} />
+          <label for={`${p}prompt`}>What would you like feedback on?</label>
+          <textarea id={`${p}prompt`} rows={3} maxLength={2000} placeholder={EXAMPLE_QUESTION} value={draft.prompt} onInput={(e) => change({ prompt: e.currentTarget.value })} />
         </div>
       )}
       <label class="check">
-        <input type="checkbox" checked={emailMe} onChange={(e) => setEmailMe(e.currentTarget.checked)} /> Email me when I'm in a group
+        <input type="checkbox" checked={draft.emailMe} onChange={(e) => change({ emailMe: e.currentTarget.checked })} /> Email me when I'm in a group
       </label>
-      <button class="primary">{trackless ? "Join the next group" : "Submit track"}</button>
+    </>
+  );
+}
+
+function body(draft: Draft): Schemas["FeedbackRequestCreate"] {
+  return {
+    genre: draft.genre,
+    feedback_prompt: draft.trackless ? "" : draft.prompt,
+    email_when_grouped: draft.emailMe,
+    media_url: draft.trackless ? null : draft.url.trim(),
+  };
+}
+
+function RequestForm(props: { onSaved: () => void }) {
+  const [draft, setDraft] = useState<Draft>({ trackless: false, url: "", genre: "no_genre", prompt: "", emailMe: true });
+  const [error, setError] = useState<ApiError | null>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await unwrap(api.POST("/api/v1/feedback-requests", { body: body(draft) }));
+      props.onSaved();
+    } catch (caught) {
+      setError(asApiError(caught));
+    }
+  };
+  return (
+    <form class="card stack" onSubmit={submit} aria-labelledby="submit-heading">
+      <h2 id="submit-heading">Get feedback on a track</h2>
+      {error && error.code !== "invalid_media_url" && <Alert>{describe(error)}</Alert>}
+      <RequestFields draft={draft} change={(part) => setDraft({ ...draft, ...part })} error={error} idPrefix="" allowTrackless />
+      <button class="primary">{draft.trackless ? "Join the next group" : "Submit track"}</button>
     </form>
   );
 }
 
 function Waiting(props: { request: FeedbackRequest; onChange: () => void }) {
+  const { request } = props;
   const [error, setError] = useState<ApiError | null>(null);
-  const [prompt, setPrompt] = useState(props.request.feedback_prompt);
-  const id = props.request.id;
+  const [editing, setEditing] = useState(false);
+  const genres = useGenres();
+  const genreLabel = (key: string) => genres.find((genre) => genre.key === key)?.label ?? key;
+  const initial: Draft = {
+    trackless: !request.media_url,
+    url: request.media_url ?? "",
+    genre: request.genre,
+    prompt: request.feedback_prompt,
+    emailMe: request.email_when_grouped,
+  };
+  const [draft, setDraft] = useState<Draft>(initial);
+  const id = request.id;
   const save = async (event: Event) => {
     event.preventDefault();
+    setError(null);
     try {
-      await unwrap(api.PATCH("/api/v1/feedback-requests/{request_id}", { params: { path: { request_id: id } }, body: { feedback_prompt: prompt } }));
+      await unwrap(api.PATCH("/api/v1/feedback-requests/{request_id}", { params: { path: { request_id: id } }, body: body(draft) }));
+      setEditing(false);
       props.onChange();
     } catch (caught) {
       setError(asApiError(caught));
@@ -126,26 +184,42 @@ function Waiting(props: { request: FeedbackRequest; onChange: () => void }) {
   };
   return (
     <section class="card stack" aria-labelledby="waiting-heading">
-      <h2 id="waiting-heading">{props.request.media_url ? "Your track is waiting for a group" : "You're joining the next group"}</h2>
-      {props.request.next_grouping_at && (
+      <h2 id="waiting-heading">{request.media_url ? "Your track is waiting for a group" : "You're joining the next group"}</h2>
+      {request.next_grouping_at && (
         <p class="countdown">
-          <Countdown label="Next grouping" to={props.request.next_grouping_at} />
+          <Countdown label="Next grouping" to={request.next_grouping_at} />
         </p>
       )}
-      {props.request.media_url && <p class="muted break">{props.request.track?.title ?? props.request.media_url}</p>}
-      {error && <Alert>{describe(error)}</Alert>}
-      {props.request.media_url && (
-        <form class="stack" onSubmit={save}>
-          <div class="field">
-            <label for="edit-prompt">What you'd like feedback on</label>
-            <textarea id="edit-prompt" rows={2} maxLength={2000} value={prompt} onInput={(e) => setPrompt(e.currentTarget.value)} />
+      {error && error.code !== "invalid_media_url" && <Alert>{describe(error)}</Alert>}
+      {editing ? (
+        <form class="stack" onSubmit={save} aria-label="Edit your request">
+          <RequestFields draft={draft} change={(part) => setDraft({ ...draft, ...part })} error={error} idPrefix="edit-" allowTrackless={false} />
+          <div class="actions">
+            <button class="primary">Save changes</button>
+            <button type="button" class="link" onClick={() => { setDraft(initial); setEditing(false); setError(null); }}>
+              Cancel
+            </button>
           </div>
-          <button>Save</button>
         </form>
+      ) : (
+        <>
+          {request.media_url && <Player request={request} label={request.track?.title ?? "your track"} />}
+          {request.feedback_prompt && (
+            <p class="prompt">
+              <strong>You asked:</strong> {request.feedback_prompt}
+            </p>
+          )}
+          <p class="muted">
+            {genreLabel(request.genre)} · {request.email_when_grouped ? "we'll email you when you're grouped" : "no email when grouped"}
+          </p>
+          <div class="actions">
+            <button onClick={() => setEditing(true)}>Edit request</button>
+            <button class="danger" onClick={withdraw}>
+              Withdraw
+            </button>
+          </div>
+        </>
       )}
-      <button class="danger" onClick={withdraw}>
-        Withdraw
-      </button>
     </section>
   );
 }
