@@ -132,7 +132,9 @@ def percentiles(latencies_ms: list[float]) -> dict[str, float]:
     }
 
 
-def wait_until(due: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+def wait_until(
+    due: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+) -> None:
     """Sleep until `due` (a `clock` reading); a writer already behind its schedule does not sleep
     (reading the clock twice once made a negative sleep, which killed the writer thread)."""
     remaining = due - clock()

@@ -1,5 +1,5 @@
 // The shell: header with the notification count, then the page the address names.
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { api } from "./lib/api";
 import { navigate, useRoute, type Route } from "./lib/router";
 import { SessionContext, useSession, useSessionState } from "./lib/session";
@@ -82,7 +82,13 @@ function Current(props: { route: Route }) {
   const { route } = props;
   // The front page is public: signed out, it describes the service; signed in, it is your groups.
   const needsUser = !PUBLIC_PAGES.has(route.page) && route.page !== "home";
+  // A session that ends mid-visit (signed out elsewhere, banned) leads to sign-in, even from the
+  // front page, which is public: the sign-in page says why.
+  const wasSignedIn = useRef(false);
   useEffect(() => {
+    const ended = wasSignedIn.current && user === null && route.page === "home";
+    wasSignedIn.current = Boolean(user);
+    if (ended) navigate("/sign-in", true);
     if (needsUser && user === null) {
       navigate(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, true);
     }

@@ -212,10 +212,12 @@ def test_the_sign_in_journey_works_with_the_keyboard_alone(live_server: LiveServ
     sign_up(page, "ada@example.com")
     page.context.clear_cookies()
     page.goto("/sign-in")
-    # Each page starts with its heading focused; the skip link and the brand come before it.
+    # Each page starts with its heading focused; the skip link, the brand and the public links
+    # (How it works, Sign in) come before it.
     expect(page.get_by_role("heading", name="Sign in")).to_be_focused()
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("banner").get_by_role("link", name="How it works")).to_be_visible()  # the header is in
+    for _ in range(4):
+        page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
@@ -288,7 +290,7 @@ def test_writing_and_rating_work_with_the_keyboard_alone(live_server: LiveServer
     page.keyboard.press("Tab")
     expect(first.get_by_role("button", name="Rate")).to_be_focused()
     page.keyboard.press("Enter")  # the confirmation dialog is accepted
-    expect(first.get_by_text("You rated it 3 out of 5.")).to_be_visible()
+    expect(first.get_by_text("You rated it 3 out of 5 (Useful).")).to_be_visible()
 
 
 def test_a_musician_changes_email_downloads_their_data_and_deletes_the_account(

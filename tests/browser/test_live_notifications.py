@@ -67,6 +67,21 @@ def test_a_musician_sees_grouping_and_a_reply_arrive_without_reloading(live_serv
     expect(panel.get_by_role("link", name=re.compile("in a new group"))).to_be_visible()
     assert not axe_problems(page)
     screenshot(page, "notifications-panel")
+    # Being on the group's page read what its notifications said: no badge.
+    expect(notifications.locator(".count")).to_have_count(0)
+    page.keyboard.press("Escape")
+    expect(panel).to_have_count(0)
+    # Away from the group, a new reply counts until "Mark all read".
+    page.get_by_role("link", name="Groups").click()
+    expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    again = httpx.post(
+        f"{live_server.url}/api/v1/responses/{for_a.id}/replies",
+        headers=bearer(live_server.settings, a),
+        json={"text": "And the hats?"},
+    )
+    assert again.status_code == 201, again.text
+    expect(notifications.locator(".count")).to_have_text("1")
+    notifications.click()
     panel.get_by_role("button", name="Mark all read").click()
     expect(notifications.locator(".count")).to_have_count(0)
     page.keyboard.press("Escape")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from db import stats
 from db.connection import database
-from db.models import AuditLog, utcnow
+from db.models import AuditLog, Report, utcnow
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
 from tests.browser.test_journey import sign_in
 from tests.builders import PASSWORD, make_group, make_user, rate, submit
@@ -100,3 +100,53 @@ def test_an_admin_works_the_queue_and_bans_the_writer(live_server: LiveServer, o
         assert [entry.action for entry in AuditLog.select()] == ["report_banned"]
     for watched in (owners, writers, admins):
         assert not watched.csp_violations
+
+
+def test_a_hide_asks_for_a_note_and_confirmation_and_can_be_undone(live_server: LiveServer, open_page: Any) -> None:
+    group = make_group(n=3)
+    owner, writer, _ = group.users
+    for response in group.to_review(owner):
+        submit(response, "A careful review.")
+    harsh = group.response(writer, owner)
+    submit(harsh, "Honestly the mix is a mess, the kick is buried.")
+    rate(harsh, 2)
+    admin = make_user("root@example.com", is_admin=True)
+    with database.connection_context():
+        report = Report.create(reporter=owner.id, response=harsh.id, writer=writer.id, reason="abusive")
+
+    admins = open_page(width=390)
+    page = admins.page
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.goto("/sign-in")
+    sign_in(page, admin.email, PASSWORD)
+    expect(page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    page.goto(f"/admin/reports/{report.id}")
+    expect(page.get_by_role("heading", name=re.compile("Report #"))).to_be_visible()
+    page.get_by_role("button", name="Hide it").click()  # no note yet: nothing happens but the hint
+    expect(page.get_by_text("Write a note first: it goes into the audit log.")).to_be_visible()
+    assert dialogs == []
+    page.get_by_label(re.compile("^Note")).fill("Harsh, but on reflection it is about the track")
+    page.get_by_role("button", name="Hide it").click()
+    expect(page.get_by_text(re.compile(r"Resolved \(hidden\)"))).to_be_visible()
+    assert dialogs and "Hide this item?" in dialogs[-1]
+    screenshot(page, "admin-report-hidden")
+    page.get_by_label("Why it is shown again (for the audit log)").fill("Fair criticism after all")
+    page.get_by_role("button", name="Show it again").click()
+    expect(page.get_by_role("button", name="Show it again")).to_have_count(0)
+    assert "Show this item again?" in dialogs[-1]
+    page.goto("/admin/audit-log")
+    expect(page.get_by_role("cell", name="report restored")).to_be_visible()
+    assert not axe_problems(page)
+    screenshot(page, "admin-audit-log-390")
+    with database.connection_context():
+        assert [(e.action, e.reason) for e in AuditLog.select().order_by(AuditLog.id)] == [
+            ("report_hidden", "Harsh, but on reflection it is about the track"),
+            ("report_restored", "Fair criticism after all"),
+        ]
+    owners = open_page()
+    owners.page.goto("/sign-in")
+    sign_in(owners.page, owner.email, PASSWORD)
+    expect(owners.page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    owners.page.goto(f"/groups/{group.group.id}")
+    expect(owners.page.get_by_text("Honestly the mix is a mess")).to_be_visible()

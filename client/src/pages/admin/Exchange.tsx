@@ -92,7 +92,7 @@ export function GroupDetail(props: { id: number }) {
           Formed {when(data.created_at)} · due {when(data.due_at)} · {data.state} · {data.feedback_written} of {data.feedback_owed} written
         </p>
       </section>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Members (scrolls sideways on small screens)">
         <table aria-label="Members">
           <thead>
             <tr>

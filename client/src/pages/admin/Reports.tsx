@@ -58,6 +58,12 @@ export function ReportDetail(props: { id: number }) {
   return <ReportView report={data} onResolved={reload} />;
 }
 
+/** Whether the reported item (the feedback, or the reported reply) is hidden now. */
+function reportedHidden(report: Report): boolean {
+  if (report.item.type === "reply") return report.replies.some((reply) => reply.id === report.item.id && reply.hidden);
+  return report.feedback.hidden;
+}
+
 function ReportView(props: { report: Report; onResolved: () => void }) {
   const { report } = props;
   const reportedReply = report.item.type === "reply" ? report.item.id : null;
@@ -112,6 +118,7 @@ function ReportView(props: { report: Report; onResolved: () => void }) {
       ) : (
         <Alert kind="info">Resolved ({report.state}) on {when(report.resolved_at)}.</Alert>
       )}
+      {report.state !== "open" && (reportedHidden(report) ? <Restore report={report} onRestored={props.onResolved} /> : null)}
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">The writer's history</h2>
         <ul class="history">
@@ -126,49 +133,104 @@ function ReportView(props: { report: Report; onResolved: () => void }) {
   );
 }
 
-const ACTIONS: Array<["dismiss" | "hide" | "warn" | "ban", string, string]> = [
-  ["dismiss", "Dismiss", ""],
-  ["hide", "Hide it", ""],
-  ["warn", "Warn the writer", ""],
-  ["ban", "Ban the writer", "danger"],
+const ACTIONS: Array<["dismiss" | "hide" | "warn" | "ban", string, string, (report: Report) => string]> = [
+  ["dismiss", "Dismiss", "", () => "Dismiss this report? The item stays; the reporters are told."],
+  ["hide", "Hide it", "", () => "Hide this item? Its owner sees it as removed; you can undo this."],
+  ["warn", "Warn the writer", "", (report) => `Warn ${report.writer.email}? They are told a moderator warned them.`],
+  ["ban", "Ban the writer", "danger", (report) => `Ban ${report.writer.email}? Their sessions end at once.`],
 ];
 
-function Resolve(props: { report: Report; onResolved: () => void }) {
+/** Every moderation step asks for a note (it goes into the audit log) and a confirmation. */
+function useModeration(onDone: () => void) {
   const [note, setNote] = useState("");
   const [error, setError] = useState<ApiError | null>(null);
+  const [missingNote, setMissingNote] = useState(false);
   const [busy, setBusy] = useState(false);
-  const act = async (action: "dismiss" | "hide" | "warn" | "ban") => {
-    if (action === "ban" && !confirm(`Ban ${props.report.writer.email}? Their sessions end at once.`)) return;
+  const run = async (question: string, work: () => Promise<unknown>) => {
+    if (!note.trim()) return setMissingNote(true);
+    setMissingNote(false);
+    if (!confirm(question)) return;
     setBusy(true);
     try {
-      await unwrap(
-        api.POST("/api/v1/admin/reports/{report_id}/resolve", {
-          params: { path: { report_id: props.report.id } },
-          body: { action, note },
-        }),
-      );
-      props.onResolved();
+      await work();
+      setNote("");
+      onDone();
     } catch (caught) {
       setError(asApiError(caught));
     } finally {
       setBusy(false);
     }
   };
+  const field = (id: string, label: string) => (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <textarea
+        id={id}
+        rows={2}
+        maxLength={2000}
+        required
+        value={note}
+        aria-invalid={missingNote ? "true" : undefined}
+        aria-describedby={missingNote ? `${id}-error` : undefined}
+        onInput={(e) => setNote(e.currentTarget.value)}
+      />
+      {missingNote && (
+        <p class="field-error" id={`${id}-error`}>
+          Write a note first: it goes into the audit log.
+        </p>
+      )}
+    </div>
+  );
+  return { note, error, busy, run, field };
+}
+
+function Resolve(props: { report: Report; onResolved: () => void }) {
+  const moderation = useModeration(props.onResolved);
+  const act = (action: "dismiss" | "hide" | "warn" | "ban", question: string) =>
+    moderation.run(question, () =>
+      unwrap(
+        api.POST("/api/v1/admin/reports/{report_id}/resolve", {
+          params: { path: { report_id: props.report.id } },
+          body: { action, note: moderation.note },
+        }),
+      ),
+    );
   return (
     <section class="card stack" aria-labelledby="act-heading">
       <h2 id="act-heading">Act on it</h2>
-      <div class="field">
-        <label for="note">Note for the audit log (a ban needs one: it is the ban's reason, which the writer sees at sign-in)</label>
-        <textarea id="note" rows={2} maxLength={2000} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
-      </div>
-      {error && <Alert>{error.fields["body"] ?? describe(error)}</Alert>}
+      {moderation.field("note", "Note for the audit log (for a ban, it is the reason the writer sees at sign-in)")}
+      {moderation.error && <Alert>{moderation.error.fields["note"] ?? describe(moderation.error)}</Alert>}
       <div class="actions">
-        {ACTIONS.map(([action, label, kind]) => (
-          <button key={action} class={kind} disabled={busy} onClick={() => act(action)}>
+        {ACTIONS.map(([action, label, kind, question]) => (
+          <button key={action} class={kind} disabled={moderation.busy} onClick={() => act(action, question(props.report))}>
             {label}
           </button>
         ))}
       </div>
+    </section>
+  );
+}
+
+/** A hidden item can be shown again (the undo is audited too). */
+function Restore(props: { report: Report; onRestored: () => void }) {
+  const moderation = useModeration(props.onRestored);
+  const restore = () =>
+    moderation.run("Show this item again? Its owner sees it as before.", () =>
+      unwrap(
+        api.POST("/api/v1/admin/reports/{report_id}/restore", {
+          params: { path: { report_id: props.report.id } },
+          body: { note: moderation.note },
+        }),
+      ),
+    );
+  return (
+    <section class="card stack" aria-labelledby="restore-heading">
+      <h2 id="restore-heading">Undo the hide</h2>
+      {moderation.field("restore-note", "Why it is shown again (for the audit log)")}
+      {moderation.error && <Alert>{describe(moderation.error)}</Alert>}
+      <button disabled={moderation.busy} onClick={restore}>
+        Show it again
+      </button>
     </section>
   );
 }

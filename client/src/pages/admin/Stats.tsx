@@ -17,11 +17,17 @@ interface Line {
 
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 
+/** Whether a chart has anything to draw: a line of nothing but gaps and zeros is no data yet. */
+export function hasData(lines: Line[]): boolean {
+  return lines.some((line) => line.values.some((value) => value !== null && value !== 0));
+}
+
 function Chart(props: { title: string; days: string[]; lines: Line[]; unit?: string }) {
   const box = useRef<HTMLDivElement>(null);
+  const drawn = hasData(props.lines);
   useEffect(() => {
     const element = box.current;
-    if (!element) return;
+    if (!element || !drawn) return;
     const xs = props.days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000);
     const plot = new uPlot(
       {
@@ -35,11 +41,11 @@ function Chart(props: { title: string; days: string[]; lines: Line[]; unit?: str
       element,
     );
     return () => plot.destroy();
-  }, [props.days.join(), JSON.stringify(props.lines)]);
+  }, [props.days.join(), JSON.stringify(props.lines), drawn]);
   return (
     <figure class="chart card">
       <figcaption>{props.title}</figcaption>
-      <div ref={box} aria-hidden="true" />
+      {drawn ? <div ref={box} aria-hidden="true" /> : <p class="empty no-data">No data yet for these days.</p>}
       <details>
         <summary>The figures</summary>
         <table>
@@ -144,6 +150,7 @@ export function Stats() {
           </div>
           <section class="card" aria-labelledby="ratings-heading">
             <h2 id="ratings-heading">Ratings given in these days</h2>
+            {ratings.every((count) => count === 0) && <p class="empty no-data">No data yet: no ratings given in these days.</p>}
             <ul class="bars">
               {ratings.map((count, index) => (
                 <li key={index}>

@@ -111,7 +111,7 @@ export function AdminList<T extends { id: number }>(props: {
       {!data && !error && <Loading what={props.label} />}
       {data && (
         <>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label={`${props.label} (scrolls sideways on small screens)`}>
             <table>
               <thead>
                 <tr>
