@@ -21,11 +21,57 @@ PEERS = [
     ("reed@howsmytrack.example", 3.2, "hip_hop"),
     ("vale@howsmytrack.example", 2.9, "hip_hop"),
 ]
-FEEDBACK = [
-    "The kick and bass fight around 60 Hz; sidechain the bass or carve a little out of it. Love the pad.",
-    "Great hook! The vocal sits a bit low in the second verse and the hats feel harsh on headphones.",
-    "The arrangement drags in the middle; try cutting the second breakdown in half.",
-]
+# Each demo track (by its owner's name and genre): its title and the owner's question.
+TRACKS = {
+    "demo-electronic": ("Night Drive", "How is the mix? Does the drop land?"),
+    "nova-electronic": ("Glass Harbour", "Is the intro too long before the beat comes in?"),
+    "kite-electronic": ("Paper Kites", "Do the vocal chops work, or are they distracting?"),
+    "moss-electronic": ("Moss & Static", "Does the bassline carry the second half?"),
+    "demo-hip_hop": ("Late Bus Home", "Is my flow on the second verse too rushed?"),
+    "reed-hip_hop": ("Concrete Bloom", "Do the drums hit hard enough?"),
+    "vale-hip_hop": ("Low Light", "Is the sample too recognisable?"),
+}
+# What each reviewer wrote on each track: every text answers that track's question, none repeats.
+# The demo user's conversation is about the first review of Night Drive (the pad); "ok" is the
+# low-effort one they reported.
+REVIEWS = {
+    "demo-electronic": {
+        "nova": "The pad in the intro is gorgeous, especially its filter sweep. The drop lands, but the kick and bass "
+        "fight around 60 Hz: sidechain the bass or carve a little out of it.",
+        "kite": "Clean mix overall. The drop would hit harder if the build cut the hats for its last bar; right now "
+        "it runs straight into it.",
+        "moss": "ok",
+    },
+    "nova-electronic": {
+        "demo": "The intro is about 16 bars too long: the arp is lovely, but nothing changes until 0:45. Bring the "
+        "kick in at the first chord change.",
+        "kite": "I liked the slow start; automate the reverb on the arp so it opens up toward the beat.",
+        "moss": "Try opening with the vocal fragment from the breakdown: it would hook me straight away.",
+    },
+    "kite-electronic": {
+        "demo": "The chops work in the chorus but crowd the verse; thin them out there and pan a couple wide.",
+        "nova": "The chops are the best part! The hats are harsh on headphones, though: a gentle de-ess around 8 kHz.",
+        "moss": "The chops and the lead share a range; drop the lead an octave in the verse so both are heard.",
+    },
+    "moss-electronic": {
+        "demo": "The bassline carries it until the second breakdown, where it is gone too long: cut that breakdown "
+        "in half.",
+        "nova": "Great low end. The second half needs one new element, a counter-melody maybe, to keep it moving.",
+        "kite": "The bass is solid but static; some filter movement in the second half would keep it alive.",
+    },
+    "demo-hip_hop": {
+        "reed": "The second verse's flow is fine; the beat under it feels rushed. Let the snare breathe with a little "
+        "more swing.",
+        "vale": "A couple of lines in verse two are crammed: drop a word or two so the punchlines land on the beat.",
+    },
+    "reed-hip_hop": {
+        "vale": "The kick is punchy but the snare is thin; layer a clap under it around 200 Hz.",
+    },
+    "vale-hip_hop": {
+        "reed": "Recognisable, yes, but chopped like this it feels new. Pitch it down a semitone to be safe.",
+    },
+}
+THE_PAD = ("Thanks! Which part of the pad did you like?", "Its filter sweep in the intro: it builds so well.")
 
 DEMO_DEADLINE_HOURS = 72
 
@@ -39,6 +85,21 @@ def _login(web_url: str) -> str:
 
 def _track(slug: str) -> str:
     return f"https://soundcloud.com/howsmytrack-demo/{slug}"
+
+
+def _name(user: User) -> str:
+    return str(user.email).split("@")[0]
+
+
+def _write_reviews(group_id: int) -> None:
+    """Submit the scripted reviews of a demo group (those the script has; the rest stay owed)."""
+    for response in FeedbackResponse.select().where(FeedbackResponse.group == group_id):
+        track = response.request
+        text = REVIEWS.get(f"{_name(track.user)}-{track.genre}", {}).get(_name(response.user))
+        if text:
+            FeedbackResponse.update(feedback=text, submitted_at=utcnow(), allow_replies=True).where(
+                FeedbackResponse.id == response.id
+            ).execute()
 
 
 def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
@@ -59,13 +120,18 @@ def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
 
             def group_round(members: list[tuple[User, str]]) -> int:
                 for user, genre in members:
+                    slug = f"{_name(user)}-{genre}"
+                    title, question = TRACKS[slug]
                     FeedbackRequest.create(
                         user=user,
-                        media_url=_track(f"{user.email.split('@')[0]}-{genre}"),
+                        media_url=_track(slug),
                         media_type="soundcloud",
                         genre=genre,
-                        feedback_prompt="How is the mix? Does the drop land?",
+                        feedback_prompt=question,
                         email_when_grouped=True,
+                        track_title=title,
+                        track_author_name=_name(user).capitalize(),
+                        track_fetched_at=confirmed,
                     )
                 group_unassigned(utcnow(), DEMO_DEADLINE_HOURS)
                 mine = FeedbackRequest.select(FeedbackRequest.group).where(
@@ -73,48 +139,45 @@ def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
                 )
                 return int(mine.scalar())
 
-            # A finished electronic group: everyone wrote, the demo user rated and replied.
+            # A finished electronic group: everyone wrote; the demo user rated, replied and reported.
             electronic = group_round([(demo, "electronic"), *[(peer, "electronic") for peer in peers[:3]]])
-            for index, response in enumerate(
-                FeedbackResponse.select().where(FeedbackResponse.group == electronic).order_by(FeedbackResponse.id)
-            ):
-                FeedbackResponse.update(
-                    feedback=FEEDBACK[index % len(FEEDBACK)], submitted_at=utcnow(), allow_replies=True
-                ).where(FeedbackResponse.id == response.id).execute()
-            received = list(
-                FeedbackResponse.select()
+            _write_reviews(electronic)
+            received = {
+                str(response.feedback): response
+                for response in FeedbackResponse.select()
                 .join(FeedbackRequest, on=(FeedbackResponse.request == FeedbackRequest.id))
                 .where((FeedbackRequest.user == demo.id) & (FeedbackResponse.group == electronic))
-                .order_by(FeedbackResponse.id)
-            )
-            FeedbackResponse.update(rating=5, rated_at=utcnow()).where(FeedbackResponse.id == received[0].id).execute()
-            Reply.create(response=received[0].id, author=demo.id, text="Thanks! Which part of the pad did you like?")
-            Reply.create(response=received[0].id, author=received[0].user, text="The filter sweep in the intro.")
-            # The demo user reported the last piece they received; it waits in the moderation queue.
-            User.create(email=DEMO_ADMIN_EMAIL, password_hash=password_hash, is_admin=True, email_verified_at=confirmed)
-            FeedbackResponse.update(feedback="ok", rating=1, rated_at=utcnow()).where(
-                FeedbackResponse.id == received[-1].id
+            }
+            about_the_pad = received[REVIEWS["demo-electronic"]["nova"]]
+            FeedbackResponse.update(rating=5, rated_at=utcnow()).where(
+                FeedbackResponse.id == about_the_pad.id
             ).execute()
+            Reply.create(response=about_the_pad.id, author=demo.id, text=THE_PAD[0])
+            Reply.create(response=about_the_pad.id, author=about_the_pad.user, text=THE_PAD[1])
+            # The demo user reported the one-word review; it waits in the moderation queue.
+            User.create(email=DEMO_ADMIN_EMAIL, password_hash=password_hash, is_admin=True, email_verified_at=confirmed)
+            low_effort = received["ok"]
+            FeedbackResponse.update(rating=1, rated_at=utcnow()).where(FeedbackResponse.id == low_effort.id).execute()
             Report.create(
                 reporter=demo.id,
-                response=received[-1].id,
-                writer=received[-1].user,
+                response=low_effort.id,
+                writer=low_effort.user,
                 reason="low_effort",
                 text="Just one word for a whole track.",
             )
-            # A fresh hip hop group where the demo user still owes feedback, so theirs stays locked.
-            hip_hop = group_round([(demo, "hip_hop"), *[(peer, "hip_hop") for peer in peers[3:]]])
-            # The others have written theirs: the demo user sees the count, and the text once they write too.
-            FeedbackResponse.update(feedback=FEEDBACK[0], submitted_at=utcnow(), allow_replies=True).where(
-                (FeedbackResponse.group == hip_hop) & (FeedbackResponse.user != demo.id)
-            ).execute()
+            # A fresh hip hop group where the demo user still owes feedback, so theirs stays locked;
+            # the others have written theirs: the demo user sees the count, and the text once they write too.
+            _write_reviews(group_round([(demo, "hip_hop"), *[(peer, "hip_hop") for peer in peers[3:]]]))
             # And a request waiting for tonight's grouping.
             FeedbackRequest.create(
                 user=demo,
                 media_url=_track("demo-new-idea"),
                 media_type="soundcloud",
                 genre="pop",
-                feedback_prompt="Is the chorus catchy enough?",
+                feedback_prompt="Is the chorus catchy enough, and does it come in early enough?",
+                track_title="Summer Fever (idea)",
+                track_author_name="Demo",
+                track_fetched_at=confirmed,
             )
         with database.atomic():
             stats.store_days(utcnow().date())  # the admin charts' last 30 days

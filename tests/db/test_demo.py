@@ -55,3 +55,21 @@ def test_a_demo_group_of_four_is_ready_around_the_demo_user_and_touches_nothing_
     assert seed_demo_group().startswith("demo group ")
     with database.connection_context():
         assert list_groups(demo.id, 1, 20)["total"] == 4
+
+
+def test_every_demo_conversation_makes_sense_and_no_feedback_repeats(db: str) -> None:
+    from db.models import FeedbackRequest, FeedbackResponse, Reply
+
+    load_demo_data()
+    with database.connection_context():
+        written = [str(r.feedback) for r in FeedbackResponse.select().where(FeedbackResponse.submitted_at.is_null(False))]
+        assert written and len(written) == len(set(written))  # nobody's review repeats another's
+        prompts = [str(r.feedback_prompt) for r in FeedbackRequest.select()]
+        assert len(prompts) == len(set(prompts))
+        assert all(r.track_title for r in FeedbackRequest.select())
+        for reply in Reply.select():
+            about = str(reply.response.feedback).lower()
+            # A reply's subject ("the pad") is something the feedback it answers talks about.
+            for subject in ("pad", "filter sweep", "intro"):
+                if subject in reply.text.lower():
+                    assert subject in about, (reply.text, about)

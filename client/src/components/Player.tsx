@@ -30,7 +30,7 @@ function Embed(props: { request: Track; label: string }) {
   );
 }
 
-export function Player(props: { request: Track; label: string }) {
+export function Player(props: { request: Track; label: string; showTitle?: boolean }) {
   const { media_url, media_type, track } = props.request;
   if (!media_url) return null;
   const service = media_type ? SERVICES[media_type] : "its site";
@@ -38,7 +38,7 @@ export function Player(props: { request: Track; label: string }) {
     <div class="player-box">
       <Embed request={props.request} label={props.label} />
       <p class="player-links">
-        {track?.title && <span class="track-title">{track.title}</span>}
+        {track?.title && props.showTitle !== false && <span class="track-title">{track.title}</span>}
         <a href={media_url} target="_blank" rel="noopener noreferrer">
           Open on {service}
           <span class="visually-hidden"> (opens in a new tab)</span> ↗

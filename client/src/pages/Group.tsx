@@ -132,7 +132,7 @@ export function Group(props: { id: number }) {
         {group.to_review.map((item, index) => (
           <article key={item.id} class="card stack" aria-labelledby={`track-${item.id}`}>
             <h3 id={`track-${item.id}`}>{item.request.track?.title ?? `Track ${index + 1}`}</h3>
-            <Player request={item.request} label={item.request.track?.title ?? `track ${index + 1}`} />
+            <Player request={item.request} label={item.request.track?.title ?? `track ${index + 1}`} showTitle={false} />
             {item.request.feedback_prompt && (
               <p class="prompt">
                 <strong>The artist asks:</strong> {item.request.feedback_prompt}
