@@ -347,3 +347,17 @@ def test_a_refused_cors_preflight_answers_in_the_error_shape(db: str, settings: 
             "/api/v1/me", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PATCH"}
         )
         assert allowed.status_code == 200
+
+
+def test_the_api_document_names_a_relative_server_and_one_error_component(anon: TestClient) -> None:
+    """"Try it out" calls whichever host served the document; generated clients get one error type."""
+    document = anon.get("/openapi.json").json()
+    assert [server["url"] for server in document["servers"]] == ["/"]
+    errors = [
+        response["content"]["application/json"]["schema"]
+        for methods in document["paths"].values()
+        for operation in methods.values()
+        for status, response in operation["responses"].items()
+        if int(status) >= 400
+    ]
+    assert errors and all(schema == {"$ref": "#/components/schemas/ErrorOut"} for schema in errors)
