@@ -19,7 +19,7 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from application import Settings
+from settings import Settings
 
 log = logging.getLogger("howsmytrack.mail")
 SENDER = "How's My Track? <no-reply@howsmytrack.invalid>"

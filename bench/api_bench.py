@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 
-from application import Settings
 from bench import data
 from bench.cpu import cpu_shares
 from db.connection import database, init_database
@@ -26,6 +25,7 @@ from db.models import FeedbackRequest, FeedbackResponse
 from db.passwords import hash_password
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
+from settings import Settings
 from tests.pg import TestPostgres, free_port
 from web.tokens import issue_token
 

@@ -34,7 +34,6 @@ os.environ.setdefault("ENVIRONMENT", "development")
 
 import httpx
 
-from application import Settings
 from bench import data
 from bench.api_bench import SECRET, run_wrk, start_server
 from db import notifications
@@ -43,6 +42,7 @@ from db.grouping import group_unassigned
 from db.migrate import migrate
 from db.passwords import hash_password
 from jobs.runner import job_transaction
+from settings import Settings
 from tests.pg import TestPostgres, free_port
 from web.tokens import issue_token
 

@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from application import Settings
 from bench.api_bench import SECRET, seed, start_server
 from db.connection import database, init_database
 from db.models import FeedbackRequest, FeedbackResponse
+from settings import Settings
 from tests.pg import TestPostgres, free_port
 from web.tokens import issue_token
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from peewee import Database
 
-from application import load_settings
 from db import dump
 from db.connection import init_database
 from db.migrate import migrate
+from settings import load_settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import time
 
-from application import Settings
 from db.grouping import group_unassigned
 from db.models import utcnow
 from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
+from settings import Settings
 
 JOB = "assign_groups"
 

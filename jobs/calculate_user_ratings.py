@@ -10,9 +10,9 @@ removed (`hidden_at`) does not count.
 
 from __future__ import annotations
 
-from application import Settings
 from db.connection import database
 from jobs.runner import JobResult, job_main, job_transaction
+from settings import Settings
 
 JOB = "calculate_user_ratings"
 WINDOW = 15

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from application import Settings
 from db import notifications
 from db.models import EmailOutbox, PasswordReset, RateLimitCounter, RevokedToken, utcnow
 from jobs.runner import JobResult, job_main, job_transaction
+from settings import Settings
 
 JOB = "clean_up"
 RESET_GRACE = dt.timedelta(days=1)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from application import Settings
 from db import stats
 from db.models import utcnow
 from jobs.runner import JobResult, job_main, job_transaction
+from settings import Settings
 
 JOB = "compute_stats"
 

@@ -22,13 +22,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from application import Settings
 from db.bulk import batched
 from db.connection import database, is_postgres
 from db.grouping import GROUPED_EMAIL
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User, utcnow
 from db.rows import dict_rows
 from mail import Mailer, MailError, Message
+from settings import Settings
 
 GROUPED = GROUPED_EMAIL
 REMINDER = "reminder"

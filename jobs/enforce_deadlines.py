@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from application import Settings
 from db import deadlines, notifications
 from db.models import FeedbackRequest, utcnow
 from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
+from settings import Settings
 
 JOB = "enforce_deadlines"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from application import load_settings
 from db.connection import init_database
 from db.models import JobRun, iso
+from settings import load_settings
 
 
 def main(argv: list[str] | None = None) -> int:

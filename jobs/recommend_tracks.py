@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from application import Settings
 from db import recommendations
 from db.models import utcnow
 from jobs.runner import JobResult, job_main, job_transaction
+from settings import Settings
 
 JOB = "recommend_tracks"
 

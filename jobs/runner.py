@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from application import Settings, load_settings
 from db.connection import database, init_database, is_postgres
 from db.models import JobRun, utcnow
+from settings import Settings, load_settings
 
 log = logging.getLogger("howsmytrack.jobs")
 

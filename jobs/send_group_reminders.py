@@ -16,11 +16,11 @@ from typing import Any
 
 from peewee import SQL
 
-from application import Settings
 from db import notifications, visibility
 from db.models import FeedbackGroup, FeedbackRequest, utcnow
 from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
+from settings import Settings
 
 JOB = "send_group_reminders"
 GROUP_AGE = dt.timedelta(hours=20)

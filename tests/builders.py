@@ -7,11 +7,11 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from application import Settings
 from db.connection import database
 from db.genres import label
 from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Reply, User, utcnow
 from db.passwords import hash_password
+from settings import Settings
 from web.tokens import issue_token
 
 PASSWORD = "correct horse battery"

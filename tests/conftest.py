@@ -15,10 +15,10 @@ import pytest
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
-from application import Settings
 from db.connection import database, init_database, is_postgres
 from db.migrate import migrate
 from db.models import ALL_MODELS
+from settings import Settings
 from tests.api_conformance import CONFORMANCE, validating_test_clients
 from tests.pg import TestPostgres
 from tests.smtp import SmtpSink

@@ -9,8 +9,8 @@ import logging
 from anyio import to_thread
 from starlette.background import BackgroundTask
 
-from application import Settings
 from mail import Mailer, MailError, Message
+from settings import Settings
 
 log = logging.getLogger("howsmytrack.mail")
 

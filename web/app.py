@@ -13,8 +13,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from application import Settings
 from db.connection import init_database, set_db_threads
+from settings import Settings
 from web import (
     admin,
     auth,

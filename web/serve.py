@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from application import Settings, load_settings
+from settings import Settings, load_settings
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:

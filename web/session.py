@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from application import Settings
 from db import rate_limits
 from db.accounts import load_current_user
 from db.audit import Actor
 from db.connection import run_in_db
 from db.errors import Forbidden, NotAuthenticated, NotFound
+from settings import Settings
 from web.tokens import BadToken, Claims, decode_token
 
 COOKIE = "JWT"

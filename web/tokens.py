@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from jose import JWTError, jwk, jwt
 from jose.backends.base import Key
 
-from application import MIN_SECRET_LENGTH, Settings
+from settings import MIN_SECRET_LENGTH, Settings
 
 ALGORITHM = "HS256"
 AUDIENCE = "howsmytrack-api"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from application import Settings
+from settings import Settings
 from tests.pg import free_port
 from tests.smtp import SmtpSink
 from tests.web.conftest import no_network
@@ -50,7 +50,7 @@ class LiveServer:
 def live_server(pg_settings: Settings, smtp: SmtpSink) -> Iterator[LiveServer]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = replace(pg_settings, web_url=url, smtp_url=smtp.url, auth_rate_per_address=1000)
+    settings = pg_settings.with_changes(web_url=url, smtp_url=smtp.url, auth_rate_per_address=1000)
     app = build_app(settings, http_transport=httpx.MockTransport(no_network))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)

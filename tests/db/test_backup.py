@@ -6,9 +6,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from application import Settings
 from db.connection import database, init_database
 from db.models import ALL_MODELS
+from settings import Settings
 from tests.db.test_dump import rich_data
 from tests.pg import TestPostgres, find_binary
 

@@ -7,9 +7,9 @@ import contextlib
 import anyio
 import httpx
 
-from application import Settings
 from db.connection import database, run_in_db
 from db.models import User
+from settings import Settings
 from tests.builders import PASSWORD_HASH
 from web.app import build_app
 

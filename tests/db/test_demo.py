@@ -62,7 +62,9 @@ def test_every_demo_conversation_makes_sense_and_no_feedback_repeats(db: str) ->
 
     load_demo_data()
     with database.connection_context():
-        written = [str(r.feedback) for r in FeedbackResponse.select().where(FeedbackResponse.submitted_at.is_null(False))]
+        written = [
+            str(r.feedback) for r in FeedbackResponse.select().where(FeedbackResponse.submitted_at.is_null(False))
+        ]
         assert written and len(written) == len(set(written))  # nobody's review repeats another's
         prompts = [str(r.feedback_prompt) for r in FeedbackRequest.select()]
         assert len(prompts) == len(set(prompts))

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from application import Settings
 from db import account_lifecycle, admins, dump, reports, responses
 from db.accounts import load_current_user, revoke_token, start_password_reset
 from db.audit import Actor
@@ -35,6 +34,7 @@ from jobs.compute_stats import compute_stats
 from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import make_request, make_user
 from tests.conftest import truncate_all
 

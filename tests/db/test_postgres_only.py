@@ -9,8 +9,8 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
+from settings import Settings
 from tests.builders import bearer, make_user
 from tests.pg import TestPostgres
 from web.app import build_app

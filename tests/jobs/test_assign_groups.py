@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
-from application import Settings
 from db.connection import database
 from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, FeedbackResponse, JobRun
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import make_request, make_user
 from tests.pg import free_port
 from tests.smtp import SmtpSink
@@ -90,7 +89,7 @@ def test_smtp_down_keeps_the_assignment_and_retries_the_email(db: str, mail_sett
     make_request(make_user("asked@example.com"), email_when_grouped=True)
     for _ in range(2):
         make_request(make_user())
-    down = replace(mail_settings, smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    down = mail_settings.with_changes(smtp_url=f"smtp://127.0.0.1:{free_port()}")
     status, counts = run(down)
     assert status == 1 and counts["assigned"] == 3 and counts["emails_failed"] == 1
     with database.connection_context():

@@ -13,13 +13,13 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from application import Settings
 from db.connection import database
 from db.errors import Conflict
 from db.feedback_requests import delete_request, update_request
 from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute, lock_key
+from settings import Settings
 from tests.builders import make_request, make_user
 
 ROOT = Path(__file__).parents[2]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from application import Settings
 from db.connection import database
 from db.models import EmailOutbox, Notification, PasswordReset, RateLimitCounter, RevokedToken
 from jobs.clean_up import clean_up
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import make_user
 
 NOW = dt.datetime(2026, 12, 1, 3, 0)

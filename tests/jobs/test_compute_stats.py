@@ -10,12 +10,12 @@ import io
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
 from db import stats
 from db.connection import database
 from db.models import DailyStats, FeedbackGroup, FeedbackRequest, FeedbackResponse, Reply, User
 from jobs.compute_stats import compute_stats
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import bearer, make_user
 from web.app import build_app
 

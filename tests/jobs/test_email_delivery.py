@@ -8,18 +8,17 @@ import smtplib
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 import mail
-from application import ConfigError, Settings
 from db.connection import database
 from db.models import EmailOutbox, utcnow
 from jobs import emails
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
+from settings import ConfigError, Settings
 from tests.builders import make_group, make_request, make_user
 from tests.smtp import SmtpSink
 
@@ -78,13 +77,13 @@ def test_a_recipient_the_server_refuses_fails_alone(
 ) -> None:
     addresses = _queue_grouped(4)
     sink = _sink(sink_factory, refuse=frozenset({addresses[1]}), pipelining=pipelining)
-    delivery = emails.deliver(emails.GROUPED, replace(settings, smtp_url=sink.url))
+    delivery = emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=sink.url))
     assert (delivery.sent, delivery.refused, delivery.retrying) == (3, 1, 0)
     assert sorted(message["To"] for message in sink.messages) == sorted(addresses[:1] + addresses[2:])
     with database.connection_context():
         refused = EmailOutbox.get(EmailOutbox.failed_at.is_null(False))
     assert "recipient refused" in refused.last_error and "550" in refused.last_error
-    assert emails.deliver(emails.GROUPED, replace(settings, smtp_url=sink.url)).sent == 0
+    assert emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=sink.url)).sent == 0
 
 
 @both_ways
@@ -93,10 +92,10 @@ def test_a_connection_lost_mid_batch_keeps_what_was_delivered(
 ) -> None:
     addresses = _queue_grouped(5)
     flaky = _sink(sink_factory, accept_at_most=2, pipelining=pipelining)
-    first = emails.deliver(emails.GROUPED, replace(settings, smtp_url=flaky.url))
+    first = emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=flaky.url))
     assert (first.sent, first.retrying) == (2, 3)
     healthy = _sink(sink_factory)
-    second = emails.deliver(emails.GROUPED, replace(settings, smtp_url=healthy.url))
+    second = emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=healthy.url))
     assert (second.sent, second.retrying) == (3, 0)
     delivered = [message["To"] for message in flaky.messages + healthy.messages]
     assert sorted(delivered) == sorted(addresses)

@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 
-from application import Settings
 from db.connection import database
 from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, User, utcnow
 from jobs.calculate_user_ratings import calculate_user_ratings
 from jobs.runner import execute
 from jobs.send_group_reminders import send_group_reminders
+from settings import Settings
 from tests.builders import make_group, make_user
 from tests.smtp import SmtpSink
 

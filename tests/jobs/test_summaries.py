@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from application import Settings
 from db.connection import database
 from db.models import EmailOutbox, FeedbackGroup, Recommendation, utcnow
 from jobs.assign_groups import assign_groups
 from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import make_group, make_request, make_user, submit
 
 

@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from application import Settings
+from settings import Settings
 from web.app import build_app
 
 ORIGIN = "http://testserver"

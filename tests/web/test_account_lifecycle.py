@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
 from db.models import EmailOutbox, FeedbackRequest, FeedbackResponse, Reply, User, utcnow
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import PASSWORD, add_reply, bearer, make_group, make_request, make_user, rate, submit
 from tests.smtp import SmtpSink
 from tests.web.conftest import ORIGIN
@@ -27,7 +26,7 @@ REGISTER = "/api/v1/auth/register"
 
 @pytest.fixture
 def mailing(db: str, settings: Settings, smtp: SmtpSink) -> Iterator[tuple[TestClient, SmtpSink]]:
-    app = build_app(replace(settings, smtp_url=smtp.url, web_url="https://howsmytrack.example"))
+    app = build_app(settings.with_changes(smtp_url=smtp.url, web_url="https://howsmytrack.example"))
     with TestClient(
         app, base_url="https://howsmytrack.example", headers={"Origin": "https://howsmytrack.example"}
     ) as client:
@@ -121,7 +120,7 @@ def test_changing_email_needs_the_password_and_a_confirmed_link(mailing: tuple[T
 
 
 def test_probing_email_changes_is_limited_like_sign_in(db: str, settings: Settings) -> None:
-    app = build_app(replace(settings, auth_rate_per_address=3))
+    app = build_app(settings.with_changes(auth_rate_per_address=3))
     with TestClient(app, headers={"Origin": ORIGIN}) as client:
         user = make_user()
         answers = [
@@ -215,7 +214,7 @@ def test_an_email_that_cannot_be_written_does_not_break_the_connection(settings:
     """Development without SMTP writes mail to a folder; one that cannot be made fails that email only."""
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
-    app = build_app(replace(settings, mail_folder=str(blocked / "mail")))
+    app = build_app(settings.with_changes(mail_folder=str(blocked / "mail")))
     with TestClient(app, headers={"Origin": ORIGIN}) as client:
         body = {"email": "fay@example.com", "password": "a fine passphrase"}
         assert client.post(REGISTER, json=body).status_code == 201

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
 from db.models import AuditLog, FeedbackRequest, FeedbackResponse, JobRun, User
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import PASSWORD, bearer, make_group, make_request, make_user, submit
 from tests.conftest import QueryCounter
 from tests.serving import ROOT

@@ -14,11 +14,11 @@ import pytest
 from starlette.testclient import TestClient
 
 import db.grouping
-from application import Settings
 from db.connection import database
 from db.models import FeedbackRequest, FeedbackResponse
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import bearer, make_request, make_user
 
 

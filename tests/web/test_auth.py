@@ -5,16 +5,15 @@ import datetime as dt
 import email
 import json
 import time
-from dataclasses import replace
 
 import pytest
 from jose import jwt
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.accounts import start_password_reset
 from db.connection import database
 from db.models import PasswordReset, utcnow
+from settings import Settings
 from tests.builders import PASSWORD, bearer, make_user
 from tests.conftest import fixed_clock
 from tests.smtp import SmtpSink
@@ -112,7 +111,7 @@ class FakeClock:
 
 def test_login_attempts_are_limited_per_address(db: str, settings: Settings) -> None:
     clock = FakeClock(1_800_000_010.0)  # 10 s into a one-minute window
-    app = build_app(replace(settings, auth_rate_per_address=3, clock=clock))
+    app = build_app(settings.with_changes(auth_rate_per_address=3, clock=clock))
     make_user("ada@example.com")
     with TestClient(app) as client:
         codes = [
@@ -129,7 +128,7 @@ def test_login_attempts_are_limited_per_address(db: str, settings: Settings) -> 
 
 def test_failed_logins_lock_the_account_for_a_while(db: str, settings: Settings) -> None:
     clock = FakeClock(1_800_000_000.0)  # the start of a 15-minute window
-    app = build_app(replace(settings, auth_failures_per_account=2, clock=clock))
+    app = build_app(settings.with_changes(auth_failures_per_account=2, clock=clock))
     make_user("ada@example.com")
     with TestClient(app) as client:
         for _ in range(2):
@@ -144,7 +143,7 @@ def test_failed_logins_lock_the_account_for_a_while(db: str, settings: Settings)
 
 
 def test_right_passwords_do_not_count_toward_the_account_lockout(db: str, settings: Settings) -> None:
-    app = build_app(replace(settings, auth_failures_per_account=2, clock=FakeClock()))
+    app = build_app(settings.with_changes(auth_failures_per_account=2, clock=FakeClock()))
     make_user("ada@example.com")
     with TestClient(app) as client:
         for _ in range(5):
@@ -169,7 +168,7 @@ def test_a_foreign_page_cannot_sign_the_browser_in(client: TestClient) -> None:
 
 def test_cookie_writes_behind_a_tls_proxy_match_the_configured_public_origin(db: str, settings: Settings) -> None:
     # The proxy speaks plain HTTP to us with its own Host; the browser is on https://howsmytrack.example.
-    app = build_app(replace(settings, web_url="https://howsmytrack.example"))
+    app = build_app(settings.with_changes(web_url="https://howsmytrack.example"))
     with TestClient(app, base_url="http://app:8000", headers={"Origin": "https://howsmytrack.example"}) as client:
         register(client)
         assert client.patch("/api/v1/me", json={"send_reminder_emails": False}).status_code == 200
@@ -340,7 +339,7 @@ def test_bearer_requests_are_not_subject_to_csrf_checks(anon: TestClient, settin
 
 
 def test_allowed_cors_origin_may_use_the_cookie(db: str, settings: Settings) -> None:
-    app = build_app(replace(settings, cors_origins=("https://app.example",)))
+    app = build_app(settings.with_changes(cors_origins=("https://app.example",)))
     with TestClient(app) as client:
         register(client.__class__(app, headers={"Origin": "https://app.example"}).__enter__())
         preflight = client.options(
@@ -355,7 +354,7 @@ def test_allowed_cors_origin_may_use_the_cookie(db: str, settings: Settings) -> 
 
 
 def test_password_reset_emails_a_single_use_link(db: str, settings: Settings, smtp, anon: TestClient) -> None:  # type: ignore[no-untyped-def]
-    app = build_app(replace(settings, smtp_url=smtp.url, web_url="https://howsmytrack.example"))
+    app = build_app(settings.with_changes(smtp_url=smtp.url, web_url="https://howsmytrack.example"))
     user = make_user("ada@example.com")
     with TestClient(app) as client:
         unknown = client.post("/api/v1/auth/password-reset", json={"email": "nobody@example.com"})
@@ -382,7 +381,7 @@ def test_password_reset_emails_a_single_use_link(db: str, settings: Settings, sm
 
 
 def test_password_reset_tokens_expire(db: str, settings: Settings, smtp) -> None:  # type: ignore[no-untyped-def]
-    app = build_app(replace(settings, smtp_url=smtp.url))
+    app = build_app(settings.with_changes(smtp_url=smtp.url))
     make_user("ada@example.com")
     with TestClient(app) as client:
         client.post("/api/v1/auth/password-reset", json={"email": "ada@example.com"})
@@ -397,7 +396,7 @@ def test_password_reset_tokens_expire(db: str, settings: Settings, smtp) -> None
 
 
 def test_password_reset_in_development_without_smtp_writes_to_a_folder(db: str, settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = build_app(replace(settings, smtp_url="", mail_folder=str(tmp_path / "outbox")))
+    app = build_app(settings.with_changes(smtp_url="", mail_folder=str(tmp_path / "outbox")))
     make_user("ada@example.com")
     with TestClient(app) as client:
         assert client.post("/api/v1/auth/password-reset", json={"email": "ada@example.com"}).status_code == 202
@@ -408,7 +407,7 @@ def test_password_reset_in_development_without_smtp_writes_to_a_folder(db: str, 
 
 
 def test_register_and_password_reset_share_the_per_address_limit(db: str, settings: Settings) -> None:
-    app = build_app(replace(settings, auth_rate_per_address=2))
+    app = build_app(settings.with_changes(auth_rate_per_address=2))
     with TestClient(app) as client:
         assert client.post("/api/v1/auth/password-reset", json={"email": "x@example.com"}).status_code == 202
         assert (

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 import web.passwords
-from application import Settings
 from db.connection import PostgresPool, database
+from settings import Settings
 from tests.builders import PASSWORD, make_user
 from tests.web.conftest import ORIGIN
 from web.app import build_app

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
 from db.models import Report
+from settings import Settings
 from tests.builders import bearer, make_group, make_user
 from web.app import all_routes
 from web.routing import RouteDoc

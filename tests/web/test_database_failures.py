@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import BUSY, UNAVAILABLE, database, failure_kind, run_in_db
+from settings import Settings
 from tests.builders import bearer, make_user
 from tests.pg import connection_held_elsewhere
 from web.app import build_app

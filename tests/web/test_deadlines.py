@@ -9,7 +9,6 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from application import Settings
 from db import deadlines
 from db.connection import database
 from db.group_planning import Candidate, plan_groups
@@ -17,6 +16,7 @@ from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Notifica
 from jobs.assign_groups import assign_groups
 from jobs.enforce_deadlines import enforce_deadlines
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import bearer, make_group, make_request, make_user, soundcloud_url, submit
 
 HOUR = dt.timedelta(hours=1)

@@ -6,15 +6,14 @@ operation's documented codes to what it really answers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import psycopg2
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
+from settings import Settings
 from tests.builders import PASSWORD, bearer, make_user
 from tests.pg import connection_held_elsewhere, free_port
 from tests.web.conftest import ORIGIN
@@ -171,7 +170,7 @@ def user_headers(pg_settings: Settings) -> dict[str, str]:
 def test_every_connection_busy_is_a_503(
     pg_settings: Settings, user_headers: dict[str, str], name: str, method: str, path: str, doc: Any
 ) -> None:
-    settings = replace(pg_settings, db_pool_size=1, db_pool_timeout_seconds=0)
+    settings = pg_settings.with_changes(db_pool_size=1, db_pool_timeout_seconds=0)
     with TestClient(build_app(settings)) as client, connection_held_elsewhere(database):
         response = _call(client, name, method, path, headers=user_headers)
     assert response.status_code == 503 and _code(response) == "database_busy"
@@ -181,7 +180,7 @@ def test_every_connection_busy_is_a_503(
 def test_an_unreachable_database_is_a_503(
     pg_settings: Settings, user_headers: dict[str, str], name: str, method: str, path: str, doc: Any
 ) -> None:
-    gone = replace(pg_settings, database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/gone")
+    gone = pg_settings.with_changes(database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/gone")
     with TestClient(build_app(gone)) as client:
         response = _call(client, name, method, path, headers=user_headers)
     assert response.status_code == 503 and _code(response) == "database_unavailable"
@@ -210,6 +209,6 @@ def test_a_statement_past_the_timeout_is_a_503(
     path: str,
     doc: Any,
 ) -> None:
-    with TestClient(build_app(replace(pg_settings, db_statement_timeout_ms=100))) as client:
+    with TestClient(build_app(pg_settings.with_changes(db_statement_timeout_ms=100))) as client:
         response = _call(client, name, method, path, headers=user_headers)
     assert response.status_code == 503 and _code(response) == "database_timeout"

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
 from db.models import FeedbackRequest, utcnow
 from db.schedule import daily_times
+from settings import Settings
 from tests.builders import bearer, make_group, make_request, make_user
 
 URL = "/api/v1/feedback-requests"

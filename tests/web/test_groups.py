@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
 from db.models import FeedbackRequest
+from settings import Settings
 from tests.builders import add_reply, bearer, make_group, make_user, rate, submit
 from tests.conftest import QueryCounter
 

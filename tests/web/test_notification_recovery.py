@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import psycopg2
 import pytest
 
-from application import Settings
 from db import notifications
 from db.connection import database, init_database
 from db.migrate import migrate
 from db.notification_listener import PgListener
+from settings import Settings
 from tests.builders import bearer, make_user
 from tests.pg import TestPostgres
 from tests.serving import served

@@ -15,12 +15,12 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from application import Settings
 from db import notifications
 from db.connection import database
 from db.models import User
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import bearer, make_group, make_request, make_user, submit
 from tests.pg import free_port
 from tests.serving import ROOT, served, wait_until_up

@@ -17,7 +17,6 @@ import psycopg2
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
 from db import notifications, responses
 from db.accounts import load_current_user
 from db.connection import database
@@ -25,6 +24,7 @@ from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Notifica
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from jobs.send_group_reminders import send_group_reminders
+from settings import Settings
 from tests.builders import PASSWORD, bearer, make_group, make_request, make_user, submit
 from tests.web.conftest import ORIGIN
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
 from db.models import FeedbackGroup, FeedbackResponse, NeedsFeedback, Notification, Recommendation, Strike, User, utcnow
 from jobs.calculate_user_ratings import calculate_user_ratings
 from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
+from settings import Settings
 from tests.builders import GroupFixture, bearer, make_group, make_request, make_user, submit
 from tests.web.conftest import simultaneously
 

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from application import Settings
 from db.connection import database
 from db.models import AuditLog, FeedbackResponse, Notification, Report, User
 from jobs.calculate_user_ratings import calculate_user_ratings
+from settings import Settings
 from tests.builders import GroupFixture, add_reply, bearer, make_group, make_user, rate, submit
 from tests.web.conftest import simultaneously
 

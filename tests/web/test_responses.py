@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from application import Settings
+from settings import Settings
 from tests.builders import GroupFixture, add_reply, bearer, make_group, make_user, rate, submit
 
 

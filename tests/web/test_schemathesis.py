@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 from starlette.testclient import TestClient
 
-from application import Settings
+from settings import Settings
 from tests.builders import make_user
 from tests.web.conftest import ORIGIN
 from web.app import all_routes
