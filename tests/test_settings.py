@@ -31,5 +31,5 @@ def test_the_environment_and_dot_env_are_read_with_the_environment_winning(
     assert settings.max_streams == 7 and settings.log_level == "WARNING"
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     monkeypatch.setenv("MAX_STREAMS", "0")
-    with pytest.raises(ConfigError, match="^MAX_STREAMS: Input should be greater than or equal to 1$"):
+    with pytest.raises(ConfigError, match=r"^MAX_STREAMS: Input should be greater than or equal to 1$"):
         Settings.from_env()
