@@ -14,7 +14,7 @@ PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 SMTP_SINK := .venv/postfix/usr/sbin/smtp-sink
 
-.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-deps bench-deps lint format typecheck check bench bench-quick bench-live bench-soak bench-durable jobs clean
+.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-static test-suite test-fast test-deps bench-deps lint format typecheck check bench bench-quick bench-live bench-soak bench-durable jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -76,11 +76,31 @@ test-deps: install client
 	@{ command -v dockerd >/dev/null && command -v debootstrap >/dev/null; } || \
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null; }
 
+# The whole suite: the static checks (ruff, mypy, Vitest) alongside the Python tests, which run on
+# PYTEST_WORKERS xdist workers (each with its own PostgreSQL and SQLite; the container stack and the
+# browser tests each on one worker, started first), under coverage; then the coverage total, which
+# may not fall below the floor in pyproject.toml, and the report in .tmp/coverage/.
+PYTEST_WORKERS ?= 3
 test: test-deps
+	@rm -rf .tmp/coverage && mkdir -p .tmp/coverage
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-static test-suite
+	@$(RUN) coverage combine -q
+	@$(RUN) coverage html -q
+	$(RUN) coverage report --format=total --precision=1 | sed 's/^/coverage (branch) total: /; s/$$/ % (report: .tmp\/coverage\/html\/index.html)/'
+	@$(RUN) coverage report > /dev/null
+
+test-static: install client-deps
 	$(RUN) ruff check .
 	$(RUN) mypy
 	cd client && npx vitest run
-	$(if $(PYTEST_ARGS),,API_COVERAGE_STRICT=1) $(RUN) pytest $(PYTEST_ARGS)
+
+test-suite: test-deps
+	$(if $(PYTEST_ARGS),,API_COVERAGE_STRICT=1) $(RUN) coverage run -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The inner loop while working: the Python tests on SQLite only, without the container, browser and
+# node tiers, and without coverage.
+test-fast: install
+	$(RUN) pytest -n $(PYTEST_WORKERS) --sqlite-only --ignore=tests/browser --ignore=tests/test_containers.py $(PYTEST_ARGS)
 
 lint: install
 	$(RUN) ruff check .

@@ -6,10 +6,13 @@ tables (truncated, since the app writes from worker threads that a per-test roll
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,9 +162,64 @@ def conforming_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+OBSERVED_DIR = Path(__file__).parents[1] / ".tmp" / "api-observed"
+
+
+def _worker(config: pytest.Config) -> str | None:
+    """This process's xdist worker id (None in the controller, or without xdist)."""
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else None
+
+
+# The slowest groups start first, so under xdist they run alongside everything else rather than last.
+SLOW_FIRST = ("tests/test_containers.py", "tests/browser/")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--sqlite-only",
+        action="store_true",
+        help="the inner loop (make test-fast): leave out every test that needs PostgreSQL",
+    )
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "postgres_server" in names or "[postgresql" in item.nodeid or "-postgresql" in item.nodeid
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--sqlite-only"):
+        left_out = [item for item in items if _needs_postgres(item)]
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _needs_postgres(item)]
+
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (index for index, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST)
+        )
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _worker(config) is None and OBSERVED_DIR.exists():
+        for stale in OBSERVED_DIR.glob("*.json"):
+            stale.unlink()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write which documented (operation, status, code) the suite observed, and which it never did."""
-    if not CONFORMANCE.observed:
+    """Write which documented (operation, status, code) the suite observed, and which it never did.
+    Under xdist each worker hands its observations to the controller through a file."""
+    worker = _worker(session.config)
+    if worker is not None:
+        OBSERVED_DIR.mkdir(parents=True, exist_ok=True)
+        (OBSERVED_DIR / f"{worker}.json").write_text(json.dumps(sorted(CONFORMANCE.observed)))
+        return
+    observed = set(CONFORMANCE.observed)
+    for path in OBSERVED_DIR.glob("*.json") if OBSERVED_DIR.exists() else ():
+        observed |= {tuple(item) for item in json.loads(path.read_text())}
+    if not observed:
         return
     documented = set()
     for operation in (op for methods in CONFORMANCE.document["paths"].values() for op in methods.values()):
@@ -169,7 +227,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             examples = response.get("content", {}).get("application/json", {}).get("examples", {})
             for code in examples or [""]:
                 documented.add((operation["operationId"], status, code))
-    seen = {(name, status, code) for name, status, code in CONFORMANCE.observed}
+    seen = {(name, status, code) for name, status, code in observed}
     never = sorted(documented - seen)
     report = Path(__file__).parents[1] / ".tmp" / "api-coverage.txt"
     report.parent.mkdir(exist_ok=True)
@@ -179,3 +237,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # The whole suite ran (make test): every documented answer must be one a test saw.
         print(f"\n{summary}; never observed:\n" + "\n".join(" ".join(item) for item in never))
         session.exitstatus = 1
+
+
+# --- what ran, by tier and database (printed at the end) -----------------------------------------
+
+_RAN: Counter[tuple[str, str]] = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        parts = report.nodeid.split("/")
+        tier = parts[1] if len(parts) > 2 else parts[1].split("::")[0].removesuffix(".py")
+        backend = next((name for name in BACKENDS if f"[{name}" in report.nodeid or f"-{name}" in report.nodeid), "-")
+        _RAN[(tier, backend)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _worker(config) is not None or not _RAN:
+        return
+    terminalreporter.section("tests passed, by tier and database parameter (other: one database or none)")
+    tiers = sorted({tier for tier, _ in _RAN})
+    for tier in tiers:
+        row = {backend: _RAN[(tier, backend)] for backend in ("sqlite", "postgresql", "-")}
+        terminalreporter.write_line(
+            f"{tier:<20} sqlite {row['sqlite']:>5}   postgresql {row['postgresql']:>5}   "
+            f"other {row['-']:>5}   total {sum(row.values()):>5}"
+        )
+    terminalreporter.write_line(f"{'all':<20} total {sum(_RAN.values())}")

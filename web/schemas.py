@@ -64,8 +64,9 @@ NAMED_ENUMS: dict[str, dict[str, object]] = {
         "not know.",
     },
 }
-# Text that is not blank: at least one character other than white space.
-NOT_BLANK = r"\S"
+# Text that is not blank (at least one character other than white space) and holds no NUL (which no
+# body may carry: PostgreSQL cannot store it), so the schema says all the body check refuses.
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 EMAIL_FORMAT: JsonDict = {"format": "email"}
 # What the schema can say of a new password; web/passwords.py applies the full rules (with their messages).
 NEW_PASSWORD: JsonDict = {"minLength": MIN_LENGTH, "pattern": r"\D"}

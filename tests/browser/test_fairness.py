@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from db import deadlines
@@ -19,6 +20,9 @@ from jobs.runner import execute
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
 from tests.browser.test_journey import sign_in
 from tests.builders import PASSWORD, make_group, make_request, make_user, submit
+
+# One worker runs the browser tests, one after another (each module opens its own Chromium).
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def test_a_member_sees_the_deadline_and_their_standing(live_server: LiveServer, open_page: Any) -> None:

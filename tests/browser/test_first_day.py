@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from db.connection import database
@@ -17,6 +18,9 @@ from db.models import FeedbackRequest, User
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
 from tests.browser.test_journey import sign_in, sign_up
 from tests.builders import PASSWORD, make_group, submit
+
+# One worker runs the browser tests, one after another (each module opens its own Chromium).
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def both_schemes(page: Page, name: str) -> None:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from db.connection import database
@@ -20,6 +21,9 @@ from tests.browser.conftest import LiveServer, axe_problems, screenshot
 from tests.builders import PASSWORD as BUILDER_PASSWORD
 from tests.builders import make_group, submit
 from tests.smtp import SmtpSink
+
+# One worker runs the browser tests, one after another (each module opens its own Chromium).
+pytestmark = pytest.mark.xdist_group("browser")
 
 PASSWORD = "a fine passphrase 7"
 

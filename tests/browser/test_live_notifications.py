@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from db.connection import database
@@ -17,6 +18,9 @@ from jobs.runner import execute
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
 from tests.browser.test_journey import sign_in
 from tests.builders import PASSWORD, bearer, make_request, make_user, rate, submit
+
+# One worker runs the browser tests, one after another (each module opens its own Chromium).
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def test_a_musician_sees_grouping_and_a_reply_arrive_without_reloading(live_server: LiveServer, open_page: Any) -> None:

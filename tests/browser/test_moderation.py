@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from db import stats
@@ -16,6 +17,9 @@ from db.models import AuditLog, Report, utcnow
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
 from tests.browser.test_journey import sign_in
 from tests.builders import PASSWORD, make_group, make_user, rate, submit
+
+# One worker runs the browser tests, one after another (each module opens its own Chromium).
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def test_an_admin_works_the_queue_and_bans_the_writer(live_server: LiveServer, open_page: Any) -> None:
