@@ -159,7 +159,7 @@ def one_route_per_path(routes: list[BaseRoute]) -> list[BaseRoute]:
                 if admin:
                     await admin_gate(request)
                 raise HTTPException(405, headers={"Allow": ", ".join(sorted(handlers))})
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
 
         methods = ALL_METHODS if admin else sorted(handlers)
         combined = Route(path, dispatch, methods=methods, name=group[0].name)
