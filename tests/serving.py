@@ -35,8 +35,8 @@ def served(env: dict[str, str]) -> Iterator[str]:
         server.wait(10)
 
 
-def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
     while True:
         try:
             httpx.get(base + "/healthz")
