@@ -18,7 +18,7 @@ from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
-from tests.browser.test_journey import sign_in
+from tests.browser.test_journey import open_signed_in, sign_in
 from tests.builders import PASSWORD, make_group, make_request, make_user, submit
 
 # One worker runs the browser tests, one after another (each module opens its own Chromium).
@@ -80,10 +80,7 @@ def test_extra_feedback_from_tracks_that_need_you_reaches_the_owner(live_server:
     page.get_by_role("button", name="Send feedback").click()
     expect(page.get_by_text("You wrote:")).to_be_visible()
 
-    owners = open_page()
-    owners.page.goto("/sign-in")
-    sign_in(owners.page, owner.email, PASSWORD)
-    expect(owners.page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    owners = open_signed_in(open_page, owner.email)
     owners.page.goto(f"/groups/{group.group.id}")
     expect(owners.page.get_by_text("From outside the group: the vocal sits too low")).to_be_visible()
     assert not watched.csp_violations and not owners.csp_violations

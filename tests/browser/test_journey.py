@@ -56,6 +56,15 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def open_signed_in(open_page: Any, email: str, password: str = BUILDER_PASSWORD, width: int = 1280) -> Any:
+    """A new browser page signed in as `email` (a builder's user by default), on its home page."""
+    watched = open_page(width=width)
+    watched.page.goto("/sign-in")
+    sign_in(watched.page, email, password)
+    expect(watched.page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    return watched
+
+
 def submit_track(page: Page, slug: str) -> None:
     page.get_by_label("Link to your track").fill(f"https://soundcloud.com/howsmytrack-test/{slug}")
     expect(page.get_by_text("SoundCloud link: looks good.")).to_be_visible()

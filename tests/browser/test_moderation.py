@@ -13,31 +13,34 @@ from playwright.sync_api import expect
 
 from db import stats
 from db.connection import database
-from db.models import AuditLog, Report, utcnow
+from db.models import AuditLog, FeedbackResponse, Report, User, utcnow
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
-from tests.browser.test_journey import sign_in
-from tests.builders import PASSWORD, make_group, make_user, rate, submit
+from tests.browser.test_journey import open_signed_in, sign_in
+from tests.builders import PASSWORD, GroupFixture, make_group, make_user, rate, submit
 
 # One worker runs the browser tests, one after another (each module opens its own Chromium).
 pytestmark = pytest.mark.xdist_group("browser")
 
 
-def test_an_admin_works_the_queue_and_bans_the_writer(live_server: LiveServer, open_page: Any) -> None:
+def readable_review(text: str, rating: int) -> tuple[GroupFixture, User, User, FeedbackResponse]:
+    """A group where the owner wrote all they owe and rated the writer's `text` with `rating`."""
     group = make_group(n=3)
     owner, writer, _ = group.users
     for response in group.to_review(owner):
         submit(response, "A careful review.")
-    rude = group.response(writer, owner)
-    submit(rude, "This is the worst thing I have ever heard, give up.")
-    rate(rude, 1)
+    review = group.response(writer, owner)
+    submit(review, text)
+    rate(review, rating)
+    return group, owner, writer, review
+
+
+def test_an_admin_works_the_queue_and_bans_the_writer(live_server: LiveServer, open_page: Any) -> None:
+    group, owner, writer, _ = readable_review("This is the worst thing I have ever heard, give up.", 1)
     admin = make_user("root@example.com", is_admin=True)
     with database.connection_context(), database.atomic():
         stats.store_days(utcnow().date())
 
-    owners = open_page()
-    owners.page.goto("/sign-in")
-    sign_in(owners.page, owner.email, PASSWORD)
-    expect(owners.page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    owners = open_signed_in(open_page, owner.email)
     owners.page.goto(f"/groups/{group.group.id}")
     owners.page.get_by_role("button", name="Report this feedback").click()
     owners.page.get_by_label("Why are you reporting this feedback?").select_option("abusive")
@@ -107,13 +110,7 @@ def test_an_admin_works_the_queue_and_bans_the_writer(live_server: LiveServer, o
 
 
 def test_a_hide_asks_for_a_note_and_confirmation_and_can_be_undone(live_server: LiveServer, open_page: Any) -> None:
-    group = make_group(n=3)
-    owner, writer, _ = group.users
-    for response in group.to_review(owner):
-        submit(response, "A careful review.")
-    harsh = group.response(writer, owner)
-    submit(harsh, "Honestly the mix is a mess, the kick is buried.")
-    rate(harsh, 2)
+    group, owner, writer, harsh = readable_review("Honestly the mix is a mess, the kick is buried.", 2)
     admin = make_user("root@example.com", is_admin=True)
     with database.connection_context():
         report = Report.create(reporter=owner.id, response=harsh.id, writer=writer.id, reason="abusive")
@@ -148,9 +145,6 @@ def test_a_hide_asks_for_a_note_and_confirmation_and_can_be_undone(live_server: 
             ("report_hidden", "Harsh, but on reflection it is about the track"),
             ("report_restored", "Fair criticism after all"),
         ]
-    owners = open_page()
-    owners.page.goto("/sign-in")
-    sign_in(owners.page, owner.email, PASSWORD)
-    expect(owners.page.get_by_role("heading", name="Your tracks and groups")).to_be_visible()
+    owners = open_signed_in(open_page, owner.email)
     owners.page.goto(f"/groups/{group.group.id}")
     expect(owners.page.get_by_text("Honestly the mix is a mess")).to_be_visible()
