@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from db import notifications
 from db.connection import database
 from db.models import FeedbackRequest, User
 from tests.browser.conftest import LiveServer, axe_problems, screenshot
-from tests.browser.test_journey import sign_in, sign_up
+from tests.browser.test_journey import open_signed_in, sign_in, sign_up
 from tests.builders import PASSWORD, make_group, submit
 
 # One worker runs the browser tests, one after another (each module opens its own Chromium).
@@ -120,3 +121,18 @@ def test_the_group_page_puts_your_track_and_rating_beside_the_feedback(live_serv
     assert not axe_problems(page)
     both_schemes(page, "group-context")
     assert not watched.csp_violations
+
+
+def test_visiting_where_a_notification_leads_reads_it(live_server: LiveServer, open_page: Any) -> None:
+    group = make_group(n=2)
+    me = group.users[0]
+    with database.connection_context():
+        notifications.notify(me.id, notifications.STRIKE, group_id=group.group.id)
+        notifications.notify(me.id, notifications.REMINDER, group_id=group.group.id)
+    page = open_signed_in(open_page, me.email).page
+    badge = page.get_by_role("button", name=re.compile("^Notifications")).locator(".count")
+    expect(badge).to_have_text("2")
+    page.get_by_role("link", name="Account").click()
+    expect(badge).to_have_text("1")  # the strike is read on the page it leads to
+    page.goto(f"/groups/{group.group.id}")
+    expect(badge).to_have_count(0)  # and the group's reminder on the group's page

@@ -1,6 +1,6 @@
 // The account: standing, email (changed through a confirmation link), reminder emails, password,
 // the data export, and deleting the account.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, unwrap } from "../lib/api";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
@@ -11,7 +11,7 @@ import { shortDate } from "../lib/time";
 import { Alert, Field, Link, Page } from "../components/ui";
 
 export function Account() {
-  const { user, setUser } = useSession();
+  const { user, setUser, reload } = useSession();
   const [email, setEmail] = useState(user?.email ?? "");
   const [emailPassword, setEmailPassword] = useState("");
   const [leavingPassword, setLeavingPassword] = useState("");
@@ -20,6 +20,16 @@ export function Account() {
   const [next, setNext] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  // Strike notifications lead here: visiting the page reads them.
+  useEffect(() => {
+    void (async () => {
+      const unread = await unwrap(api.GET("/api/v1/notifications", { params: { query: { unread: true, per_page: 100 } } })).catch(() => null);
+      const strikes = unread?.items.filter((item) => item.kind === "strike").map((item) => item.id) ?? [];
+      if (!strikes.length) return;
+      await unwrap(api.POST("/api/v1/notifications/read", { body: { ids: strikes } })).catch(() => null);
+      await reload();
+    })();
+  }, []);
   if (!user) return null;
 
   const act = (work: () => Promise<string>) => async (event: Event) => {
