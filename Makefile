@@ -95,7 +95,7 @@ test-static: install client-deps
 	cd client && npx vitest run
 
 test-suite: test-deps
-	$(if $(PYTEST_ARGS),,API_COVERAGE_STRICT=1) $(RUN) coverage run -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,API_COVERAGE_STRICT=1) $(RUN) coverage run -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 # The inner loop while working: the Python tests on SQLite only, without the container, browser and
 # node tiers, and without coverage.
