@@ -52,7 +52,11 @@ def live_server(pg_settings: Settings, smtp: SmtpSink) -> Iterator[LiveServer]:
     url = f"http://127.0.0.1:{port}"
     settings = pg_settings.with_changes(web_url=url, smtp_url=smtp.url, auth_rate_per_address=1000)
     app = build_app(settings, http_transport=httpx.MockTransport(no_network))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
+    # A page's live stream may still be open at the end; the server does not wait long for it.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
