@@ -202,11 +202,6 @@ class Settings(BaseSettings):
         return self.model_copy(update=changes)
 
     @classmethod
-    def from_values(cls, values: dict[str, Any]) -> Settings:
-        """Settings from these values alone (no environment, no `.env`), checked as from_env's are."""
-        return cls(**values)
-
-    @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read and check the settings: the process's environment over `.env` (pydantic-settings'
         own sources), or `env` alone; raises ConfigError with a one-line reason."""

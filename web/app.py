@@ -51,14 +51,16 @@ def all_routes(docs: bool = True) -> list[BaseRoute]:
     ]
 
 
-_documents: dict[tuple[int, ...], dict[str, Any]] = {}
+_documents: dict[tuple[int, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
 
 
-def _openapi_for(routes: list[BaseRoute]) -> dict[str, Any]:
-    """The document for this set of routes, built once per process (route tables are module-level)."""
+def _openapi_for(routes: list[BaseRoute]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The document for this set of routes and its public form (without the admin routes), built
+    once per process (route tables are module-level)."""
     key = tuple(id(route) for route in routes)
     if key not in _documents:
-        _documents[key] = build_openapi(routes)
+        document = build_openapi(routes)
+        _documents[key] = (document, public_document(document))
     return _documents[key]
 
 
@@ -128,6 +130,5 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     app.state.settings = settings
     app.state.http_client = http_client
     app.state.notification_hub = hub
-    app.state.openapi = _openapi_for(routes)
-    app.state.public_openapi = public_document(app.state.openapi)
+    app.state.openapi, app.state.public_openapi = _openapi_for(routes)
     return app
