@@ -153,6 +153,8 @@ async def restore_reported_item(request: Request) -> Response:
 def _stats_span(query: s.StatsQuery) -> tuple[dt.date, dt.date, dt.date]:
     today = utcnow().date()
     last = dt.date.fromisoformat(query.to) if query.to else today
+    if not query.from_ and last < dt.date.min + dt.timedelta(days=29):
+        raise ValidationFailed({"to": "is too early: the range would start before the year 1"})
     first = dt.date.fromisoformat(query.from_) if query.from_ else last - dt.timedelta(days=29)
     if first > last:
         raise ValidationFailed({"from": "must not be after `to`"})

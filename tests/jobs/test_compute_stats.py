@@ -139,7 +139,12 @@ def test_the_job_stores_finished_days_and_the_route_serves_them(db: str, setting
         )
         rows = list(csv.DictReader(io.StringIO(exported.text)))
         assert [r["day"] for r in rows] == ["2026-11-09", "2026-11-10"] and rows[1]["ratings.distribution.4"] == "2"
-        for params in ({"from": "2026-11-11", "to": "2026-11-10"}, {"from": "2024-01-01", "to": "2026-11-10"}):
+        too_early = {"to": "0001-01-02"}  # the default 30 days would start before the calendar does
+        for params in (
+            {"from": "2026-11-11", "to": "2026-11-10"},
+            {"from": "2024-01-01", "to": "2026-11-10"},
+            too_early,
+        ):
             assert client.get("/api/v1/admin/stats", params=params, headers=admin).status_code == 422
 
 
