@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -58,7 +58,14 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
-    # Required in production; in development a fixed key stands in when none is given.
+    # A connection that bypasses a pooler (PgBouncer in transaction mode at DATABASE_URL): for LISTEN
+    # and migrations. Empty: DATABASE_URL is direct.
+    direct_database_url: str = ""
+    # Keys that sign session tokens, newest first: tokens are signed with the first and accepted with
+    # any, so a new key is rotated in without signing anyone out, and removing a key ends its
+    # sessions. SECRET_KEY is the same as a list of one. Required in production; in development a
+    # fixed key stands in when neither is given.
+    secret_keys: CommaList = ()
     secret_key: str = ""
     cors_origins: CommaList = ()
     smtp_url: str = ""
@@ -94,6 +101,12 @@ class Settings(BaseSettings):
     docs_enabled: bool = True
     demo_enabled: bool = True
     mail_folder: str = "mail-outbox"
+    # Error reports go to this Sentry DSN when set (scrubbed of personal data: error_reporting.py),
+    # marked with the environment and this release (the deployed version, e.g. a git commit).
+    sentry_dsn: str = ""
+    release: str = ""
+    # `/metrics` answers only `Authorization: Bearer <this>`; unset: it answers nobody.
+    metrics_token: str = ""
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
     # Seconds since the epoch; tests replace it to move time instead of waiting. Not from the environment.
     clock: Callable[[], float] = Field(default=time.time, exclude=True)
@@ -110,7 +123,7 @@ class Settings(BaseSettings):
         """`Settings(...)` holds the values it is given; `from_env()` reads the environment."""
         return (init_settings,)
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "secret_keys", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -136,10 +149,12 @@ class Settings(BaseSettings):
             raise ValueError(f"must look like smtp://host[:port] (or {', '.join(SMTP_SCHEMES[1:])}://)")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "direct_database_url")
     @classmethod
-    def _database(cls, value: str) -> str:
-        value = value.strip() or DEFAULT_DATABASE_URL
+    def _database(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if not value:
+            return DEFAULT_DATABASE_URL if info.field_name == "database_url" else ""
         if not value.startswith(DATABASE_SCHEMES):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
@@ -153,7 +168,7 @@ class Settings(BaseSettings):
             return data
         data = dict(data)
         development = str(data.get("environment") or DEVELOPMENT).strip() != PRODUCTION
-        if development and not data.get("secret_key"):
+        if development and not data.get("secret_key") and not data.get("secret_keys"):
             data["secret_key"] = DEVELOPMENT_SECRET
         for flag in ("docs_enabled", "demo_enabled"):
             if data.get(flag) in (None, ""):
@@ -162,15 +177,37 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _safe_for_its_environment(self) -> Settings:
-        """Production refuses a missing, short or development secret, and SQLite."""
+        """What production refuses, all in one place: a missing, short or development secret, SQLite,
+        and a WEB_URL that is not https:// (cookies are Secure there; links in emails must be too)."""
         production = self.environment == PRODUCTION
-        if production and not self.secret_key:
-            raise ValueError("SECRET_KEY is required when ENVIRONMENT=production")
-        if len(self.secret_key) < MIN_SECRET_LENGTH or (production and self.secret_key == DEVELOPMENT_SECRET):
-            raise ValueError(f"SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters")
+        if self.secret_key and self.secret_keys:
+            raise ValueError("set SECRET_KEYS or SECRET_KEY, not both")
+        if production and not self.signing_keys[0]:
+            raise ValueError("SECRET_KEYS (or SECRET_KEY) is required when ENVIRONMENT=production")
+        for key in self.signing_keys:
+            if len(key) < MIN_SECRET_LENGTH or (production and key == DEVELOPMENT_SECRET):
+                name = "SECRET_KEYS" if self.secret_keys else "SECRET_KEY"
+                raise ValueError(f"{name} must be random values of at least {MIN_SECRET_LENGTH} characters")
         if production and not self.database_url.startswith(DATABASE_SCHEMES[1:]):
             raise ValueError("DATABASE_URL must be a postgresql:// URL when ENVIRONMENT=production")
+        if production and not self.web_url.startswith("https://"):
+            raise ValueError("WEB_URL must be an https:// address when ENVIRONMENT=production")
         return self
+
+    @property
+    def signing_keys(self) -> tuple[str, ...]:
+        """The token keys, newest (the one that signs) first."""
+        return self.secret_keys or (self.secret_key,)
+
+    @property
+    def database_is_pooled(self) -> bool:
+        """DATABASE_URL goes through a pooler: session state (PREPARE, LISTEN, session locks) is not ours."""
+        return bool(self.direct_database_url) and self.direct_database_url != self.database_url
+
+    @property
+    def listen_database_url(self) -> str:
+        """Where LISTEN and migrations connect: DIRECT_DATABASE_URL, or DATABASE_URL."""
+        return self.direct_database_url or self.database_url
 
     @property
     def is_development(self) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from db import visibility
+from db import outbox, visibility
 from db.accounts import CHANGE, EMAIL_TAKEN, VERIFY, CurrentUser, drop_pending_email, register
 from db.bans import NOT_BANNED
 from db.connection import database
@@ -64,7 +64,8 @@ def _taken(email: str, user_id: int) -> bool:
 
 
 def create_link(user_id: int, email: str, purpose: str, token: str) -> None:
-    """Record a link for `email` (inside the caller's transaction), spending older ones of its purpose."""
+    """Record a link for `email` and queue its email (inside the caller's transaction), spending older
+    links of its purpose."""
     now = utcnow()
     EmailVerification.update(used_at=now).where(
         (EmailVerification.user == user_id)
@@ -74,6 +75,7 @@ def create_link(user_id: int, email: str, purpose: str, token: str) -> None:
     EmailVerification.create(
         token_hash=_hash(token), user=user_id, email=email, purpose=purpose, created_at=now, expires_at=now + LINK_TTL
     )
+    outbox.queue_account_email(user_id, outbox.VERIFY_ADDRESS, email, token=token, change=purpose == CHANGE)
 
 
 def register_with_link(email: str, password_hash: str, token: str) -> dict[str, Any]:
@@ -174,6 +176,7 @@ def confirm_link(token: str) -> Proved:
                 ).execute()
         except IntegrityError:
             raise Conflict("email_taken", EMAIL_TAKEN) from None
+        outbox.queue_account_email(user.id, outbox.ADDRESS_CHANGED, str(user.email), new_address=str(link.email))
         return Proved(CHANGE, str(link.email), str(user.email))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import JOIN, IntegrityError, fn
 
-from db import bans, deadlines, notifications, rate_limits, visibility
+from db import bans, deadlines, notifications, outbox, rate_limits, visibility
 from db.connection import database
 from db.errors import Conflict, InvalidToken, NotAuthenticated
 from db.models import EmailVerification, PasswordReset, RevokedToken, User, iso, utcnow
@@ -227,19 +227,19 @@ def _token_hash(token: str) -> str:
 RESETS_PER_ACCOUNT_HOUR = 3
 
 
-def start_password_reset(email: str, token: str, ttl_seconds: int, now: float) -> str | None:
-    """Record a reset token for the account, if there is one and it has had fewer than three links
-    this hour; returns the address to mail it to (None: nothing to send, which the caller never tells)."""
+def start_password_reset(email: str, token: str, ttl_seconds: int, now: float) -> None:
+    """Record a reset token for the account and queue its email, if there is an account and it has had
+    fewer than three links this hour (the caller never tells which)."""
     user = _by_email(email).first()
     if user is None:
-        return None
+        return
     if rate_limits.hit(f"reset-account:{user.id}", 3600, now) > RESETS_PER_ACCOUNT_HOUR:
-        return None
+        return
     with database.atomic():
         PasswordReset.create(
             token_hash=_token_hash(token), user=user.id, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds)
         )
-    return str(user.email)
+        outbox.queue_account_email(user.id, outbox.RESET_PASSWORD, str(user.email), token=token)
 
 
 def _live_reset(token: str) -> Any:

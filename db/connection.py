@@ -12,7 +12,7 @@ import functools
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
 
@@ -74,6 +74,7 @@ class PostgresPool(PostgresqlDatabase):
         self._open = 0
         self._available = threading.Condition()
         self._handbacks = 0  # connections handed back or slots freed so far: a waiter's "anything new?"
+        self.waits = 0  # times a unit of work found no free connection and had to wait (monitoring)
 
     @property
     def open_connections(self) -> int:
@@ -87,12 +88,16 @@ class PostgresPool(PostgresqlDatabase):
 
     def connect(self, reuse_if_open: bool = False) -> bool:
         deadline = time.monotonic() + self.wait_timeout
+        waited = False
         while True:
             with self._available:
                 seen = self._handbacks
             try:
                 return bool(super().connect(reuse_if_open))
             except _NoneFree:
+                if not waited:
+                    waited = True
+                    self.waits += 1
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise PoolExhausted(f"all {self.max_connections} database connections are busy") from None
@@ -119,6 +124,19 @@ class PostgresPool(PostgresqlDatabase):
         except BaseException:
             self._release_slot()
             raise
+
+    def unpooled_connection(self) -> Any:
+        """A connection with the pool's parameters that is not one of its slots."""
+        return super()._connect()  # type: ignore[misc]
+
+    def lend_to_this_thread(self, conn: Any) -> None:
+        """Make `conn` (an unpooled connection) this thread's connection, or detach it (None)
+        without closing it or handing it to the pool."""
+        state: Any = self.__dict__["_state"]  # peewee's per-thread connection state (untyped)
+        if conn is None:
+            state.reset()
+        else:
+            state.set_connection(conn)
 
     def _close(self, conn: Any) -> None:
         if conn.closed or conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
@@ -199,12 +217,57 @@ def init_database(
     url: str, pool_size: int = 40, pool_timeout: int = 10, statement_timeout_ms: int = 0, idle_timeout_ms: int = 60_000
 ) -> Database:
     """Point the models at the database for `url`, closing whatever was there before."""
-    previous = database.obj
-    if isinstance(previous, PostgresPool):
-        previous.close_all()
-    db = make_database(url, pool_size, pool_timeout, statement_timeout_ms, idle_timeout_ms)
-    database.initialize(db)
-    return db
+    with _swapping:
+        previous = database.obj
+        if isinstance(previous, PostgresPool):
+            previous.close_all()
+        db = make_database(url, pool_size, pool_timeout, statement_timeout_ms, idle_timeout_ms)
+        database.initialize(db)
+        return db
+
+
+# Held while the models are re-pointed and while a background thread works, so that a thread's pass
+# never straddles two database objects (a test process starts many apps, each calling init_database).
+_swapping = threading.RLock()
+
+
+class BackgroundConnection:
+    """A background thread's own connection (the mail sender's), outside the request pool: it never
+    takes a connection a request is waiting for, and requests never take it. Kept open between
+    passes, reopened after a failure or when the models were pointed elsewhere."""
+
+    def __init__(self) -> None:
+        self._db: Database | None = None
+        self._conn: Any = None
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[None]:
+        """This thread's queries run on the connection inside the block."""
+        with _swapping:
+            db = database.obj
+            if not isinstance(db, PostgresPool):
+                with database.connection_context():
+                    yield
+                return
+            if self._db is not db or self._conn is None or self._conn.closed:
+                self.close()
+                self._conn = db.unpooled_connection()
+                self._db = db
+            db.lend_to_this_thread(self._conn)
+            try:
+                yield
+            except BaseException:
+                self.close()
+                raise
+            finally:
+                db.lend_to_this_thread(None)  # detached: never handed to the pool
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(*DATABASE_ERRORS):
+                self._conn.close()
+        self._conn = None
+        self._db = None
 
 
 def is_postgres() -> bool:

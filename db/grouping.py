@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from typing import Any
 
-from db import deadlines, notifications
+from db import deadlines, notifications, outbox
 from db.account_lifecycle import VERIFIED
 from db.bans import NOT_BANNED
 from db.bulk import batched, insert_rows, update_from_values
 from db.connection import database, is_postgres
 from db.group_planning import Candidate, PlannedGroup, plan_groups
-from db.models import EmailOutbox, FeedbackGroup, FeedbackRequest, User
+from db.models import FeedbackGroup, FeedbackRequest, User
 from db.rows import tuple_rows
 
-GROUPED_EMAIL = "grouped"
+GROUPED_EMAIL = outbox.GROUPED
 BATCH = 2000
 _shuffler = random.SystemRandom()
 
@@ -89,7 +88,7 @@ def apply_plan(groups: list[PlannedGroup], now: datetime, deadline_hours: int) -
             .join(User, on=(FeedbackRequest.user == User.id))
             .where(FeedbackRequest.group.in_(chunk) & FeedbackRequest.email_when_grouped & VERIFIED)
         )
-        emails_queued += _insert_outbox(wanted)
+        emails_queued += outbox.queue_group_emails(wanted)
     return {
         "groups": len(groups),
         "assigned": len(memberships),
@@ -104,11 +103,6 @@ GROUPED_NOTIFICATIONS = notifications.NotifyFrom(
     "SELECT user_id, :kind, group_id, id, NULL, NULL, :now, NULL FROM feedback_request "
     "WHERE group_id BETWEEN :first AND :last"
 )
-
-
-def _insert_outbox(query: Any) -> int:
-    columns = [EmailOutbox.user, EmailOutbox.request, EmailOutbox.kind, EmailOutbox.created_at]
-    return int(EmailOutbox.insert_from(query, columns).as_rowcount().execute())
 
 
 def group_unassigned(now: datetime, deadline_hours: int) -> tuple[dict[str, int], list[str]]:

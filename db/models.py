@@ -167,7 +167,7 @@ class JobRun(BaseModel):
 
 
 class EmailOutbox(BaseModel):
-    """An email to send after the transaction that decided it commits; retried until sent."""
+    """An email to send after the transaction that decided it commits; retried until sent (db/outbox.py)."""
 
     id = AutoField()
     user = ForeignKeyField(User, on_delete="CASCADE")
@@ -180,6 +180,9 @@ class EmailOutbox(BaseModel):
     claimed_by = CharField(max_length=64, null=True)
     claimed_at = DateTimeField(null=True)
     failed_at = DateTimeField(null=True)
+    to_address = CharField(max_length=254, null=True)
+    payload = TextField(null=True)
+    next_attempt_at = DateTimeField(null=True)
 
 
 class Notification(BaseModel):

@@ -13,6 +13,7 @@ from jobs import (
     enforce_deadlines,
     history,
     recommend_tracks,
+    send_emails,
     send_group_reminders,
 )
 
@@ -24,6 +25,7 @@ JOBS: dict[str, Callable[[list[str] | None], int]] = {
     "compute_stats": compute_stats.main,
     "enforce_deadlines": enforce_deadlines.main,
     "clean_up": clean_up.main,
+    "send_emails": send_emails.main,
 }
 USAGE = "usage: python -m jobs {" + ",".join(JOBS) + "} [--help] | --list | history [--limit N] [--job NAME]"
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import time
 
+from db import outbox
 from db.grouping import group_unassigned
 from db.models import utcnow
-from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
 from settings import Settings
 
@@ -29,7 +29,7 @@ def assign_groups(settings: Settings) -> JobResult:
     with job_transaction(JOB):
         counts, problems = group_unassigned(now, settings.group_deadline_hours)
     committed = time.perf_counter()
-    delivery = emails.deliver(emails.GROUPED, settings)
+    delivery = outbox.deliver([outbox.GROUPED], settings)
     counts |= {
         "emails_sent": delivery.sent,
         "emails_failed": delivery.retrying,
@@ -37,7 +37,7 @@ def assign_groups(settings: Settings) -> JobResult:
         "assign_ms": round((committed - started) * 1000),
         "email_ms": round((time.perf_counter() - committed) * 1000),
     }
-    problems += emails.problems(delivery, "email")
+    problems += delivery.problems("email")
     summary = f"{counts['assigned']} request(s) placed in {counts['groups']} group(s)"
     if delivery.sent or delivery.retrying:
         # The outbox also holds emails of earlier runs that could not be sent then.

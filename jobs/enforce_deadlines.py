@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db import deadlines, notifications
+from db import deadlines, notifications, outbox
 from db.models import FeedbackRequest, utcnow
-from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
 from settings import Settings
 
@@ -31,16 +30,16 @@ def enforce_deadlines(settings: Settings, now: dt.datetime | None = None) -> Job
         for start in range(0, len(due), 2000):
             chunk = due[start : start + 2000]
             last_calls += deadlines.LAST_CALL_NOTIFICATIONS.run(ids=chunk, kind=notifications.LAST_CALL, now=now)
-            queued += emails.queue_reminder_emails(chunk, emails.LAST_CALL, now)
+            queued += outbox.queue_reminder_emails(chunk, outbox.LAST_CALL, now)
             FeedbackRequest.update(last_call_sent_at=now).where(FeedbackRequest.id.in_(chunk)).execute()
         counts = {"last_calls": last_calls, "emails_queued": queued, **deadlines.close_due_groups(now)}
-    delivery = emails.deliver(emails.LAST_CALL, settings)
+    delivery = outbox.deliver([outbox.LAST_CALL], settings)
     counts |= {"emails_sent": delivery.sent, "emails_failed": delivery.retrying, "emails_refused": delivery.refused}
     summary = (
         f"{last_calls} last call(s), {counts['groups_closed']} group(s) closed, "
         f"{counts[deadlines.NO_SHOW]} no-show and {counts[deadlines.PARTIAL]} partial strike(s)"
     )
-    return JobResult(summary, counts, emails.problems(delivery, "last call"), "partial" if delivery.retrying else "ok")
+    return JobResult(summary, counts, delivery.problems("last call"), "partial" if delivery.retrying else "ok")
 
 
 def main(argv: list[str] | None = None) -> int:

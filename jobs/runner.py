@@ -17,8 +17,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import sentry_sdk
+
 from db.connection import database, init_database, is_postgres
 from db.models import JobRun, utcnow
+from error_reporting import start_error_reporting
 from settings import Settings, load_settings
 
 log = logging.getLogger("howsmytrack.jobs")
@@ -90,14 +93,19 @@ def job_main(job: str, doc: str, argv: list[str] | None, work: Callable[[Setting
     argparse.ArgumentParser(prog=f"python -m jobs {job}", description=doc).parse_args(argv)
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    reporting = start_error_reporting(settings)
     init_database(settings.database_url, pool_size=2)
     try:
         status, result = execute(job, lambda: work(settings))
     except Exception as error:  # the run could not even be recorded: database unreachable, schema missing
         log.exception("%s could not run", job)
         print(f"{job}: failed: {type(error).__name__}: {error}")
+        if reporting:
+            sentry_sdk.flush(5)
         return 1
     counts = " ".join(f"{key}={value}" for key, value in result.counts.items())
     print(f"{job}: {result.outcome}: {result.summary}" + (f" [{counts}]" if counts else ""))
     sys.stdout.flush()
+    if reporting:
+        sentry_sdk.flush(5)  # the process ends next: send what it reported first
     return status

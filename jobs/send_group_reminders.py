@@ -16,9 +16,8 @@ from typing import Any
 
 from peewee import SQL
 
-from db import notifications, visibility
+from db import notifications, outbox, visibility
 from db.models import FeedbackGroup, FeedbackRequest, utcnow
-from jobs import emails
 from jobs.runner import JobResult, job_main, job_transaction
 from settings import Settings
 
@@ -49,9 +48,9 @@ def send_group_reminders(settings: Settings, now: dt.datetime | None = None) -> 
         for start in range(0, len(due_ids), 2000):
             chunk = due_ids[start : start + 2000]
             notified += REMINDER_NOTIFICATIONS.run(ids=chunk, kind=notifications.REMINDER, now=now)
-            queued += emails.queue_reminder_emails(chunk, emails.REMINDER, now)
+            queued += outbox.queue_reminder_emails(chunk, outbox.REMINDER, now)
             FeedbackRequest.update(reminder_sent_at=now).where(FeedbackRequest.id.in_(chunk)).execute()
-    delivery = emails.deliver(emails.REMINDER, settings)
+    delivery = outbox.deliver([outbox.REMINDER], settings)
     counts = {
         "queued": queued,
         "notified": notified,
@@ -61,7 +60,7 @@ def send_group_reminders(settings: Settings, now: dt.datetime | None = None) -> 
     }
     outcome = "partial" if delivery.retrying else "ok"
     summary = f"{queued} reminder(s) queued, {delivery.sent} sent"
-    return JobResult(summary, counts, emails.problems(delivery, "reminder"), outcome)
+    return JobResult(summary, counts, delivery.problems("reminder"), outcome)
 
 
 def main(argv: list[str] | None = None) -> int:

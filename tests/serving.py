@@ -16,9 +16,8 @@ from tests.pg import free_port
 ROOT = Path(__file__).parents[1]
 
 
-@contextmanager
-def served(env: dict[str, str]) -> Iterator[str]:
-    """`python -m web.serve` on a free loopback port with `env`; yields its base URL once it answers."""
+def start_server(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
+    """`python -m web.serve` on a free loopback port with `env`, once it answers: its base URL and process."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -29,6 +28,17 @@ def served(env: dict[str, str]) -> Iterator[str]:
     )
     try:
         wait_until_up(base, server)
+    except BaseException:
+        server.kill()
+        raise
+    return base, server
+
+
+@contextmanager
+def served(env: dict[str, str]) -> Iterator[str]:
+    """`python -m web.serve` on a free loopback port with `env`; yields its base URL once it answers."""
+    base, server = start_server(env)
+    try:
         yield base
     finally:
         server.terminate()

@@ -65,8 +65,9 @@ def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
     text = (ROOT / "spotify.cronjob").read_text()
     assert "CRON_TZ=UTC" in text
     schedule = {
-        re.search(r"python -m jobs (\w+)", command)[1]: (hour, minute) for minute, hour, _, command in crontab_entries()
-    }  # type: ignore[index]
+        re.search(r"python -m jobs (\w+)", command)[1]: (hour, minute)  # type: ignore[index]
+        for minute, hour, _, command in crontab_entries()
+    }
     assert schedule == {
         "calculate_user_ratings": (2, 0),
         "send_group_reminders": (2, 15),
@@ -78,6 +79,8 @@ def test_crontab_runs_each_job_at_its_time_with_the_saved_environment() -> None:
     hourly = [line for line in text.splitlines() if line.startswith("45 * * * * root ")]
     assert len(hourly) == 1 and "runuser -u app -- python -m jobs enforce_deadlines >/proc/1/fd/1" in hourly[0]
     assert hourly[0].split(" root ", 1)[1].startswith(". /app/.cron-env && ")
+    every_five = [line for line in text.splitlines() if line.startswith("*/5 * * * * root ")]
+    assert len(every_five) == 1 and "python -m jobs send_emails >" in every_five[0]
     for _, _, user, command in crontab_entries():
         # PID 1's output belongs to root: the line opens it as root and runs the job as app.
         assert user == "root" and "runuser -u app -- python -m jobs" in command
@@ -102,6 +105,7 @@ def test_jobs_cli_lists_runs_and_reports(tmp_path: Path) -> None:
         "compute_stats",
         "enforce_deadlines",
         "clean_up",
+        "send_emails",
     ]
     job = run(sys.executable, "-m", "jobs", "assign_groups", env=env)
     assert job.returncode == 0

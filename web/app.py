@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from db.connection import init_database, set_db_threads
+from db.health import ReadinessProbe
+from error_reporting import start_error_reporting
 from settings import Settings
 from web import (
     admin,
@@ -22,6 +25,7 @@ from web import (
     feedback_requests,
     groups,
     me,
+    metrics,
     notifications,
     ops,
     recommendations,
@@ -30,6 +34,7 @@ from web import (
 )
 from web.errors import EXCEPTION_HANDLERS
 from web.live import NotificationHub
+from web.mail_sender import MailSender
 from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from web.openapi import build_openapi, public_document
 from web.routing import one_route_per_path
@@ -93,9 +98,10 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         settings.db_idle_in_transaction_timeout_ms,
     )
     set_db_threads(settings.db_threads)
-    routes = all_routes(docs=settings.docs_enabled)
+    routes = [*all_routes(docs=settings.docs_enabled), *metrics.routes]
+    reporting = start_error_reporting(settings)
     middleware = [
-        Middleware(RequestLogMiddleware),
+        Middleware(RequestLogMiddleware, report_errors=reporting),
         Middleware(SecurityHeadersMiddleware, production=not settings.is_development),
         Middleware(
             CorsMiddleware,
@@ -107,18 +113,24 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     ]
     http_client = httpx.AsyncClient(transport=http_transport, follow_redirects=False)
     hub = NotificationHub(
-        settings.database_url,
+        settings.listen_database_url,
         settings.max_streams_per_user,
         settings.max_streams,
         settings.stream_heartbeat_seconds,
         settings.stream_check_seconds,
     )
 
+    mail_sender = MailSender(settings)
+    readiness = ReadinessProbe(settings.database_url)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settle_the_heap()
+        mail_sender.begin()
         yield
         hub.stop()
+        await anyio.to_thread.run_sync(mail_sender.stop)
+        readiness.close()
         await http_client.aclose()
 
     app = Starlette(
@@ -130,5 +142,7 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     app.state.settings = settings
     app.state.http_client = http_client
     app.state.notification_hub = hub
+    app.state.mail_sender = mail_sender
+    app.state.readiness = readiness
     app.state.openapi, app.state.public_openapi = _openapi_for(routes)
     return app

@@ -10,7 +10,6 @@ from starlette.responses import Response
 from db import account_lifecycle, accounts, rate_limits
 from db.connection import run_in_db
 from db.errors import ValidationFailed
-from web.account_mail import send_after, verify_message
 from web.bodies import parse_body
 from web.passwords import hash_new_password, password_matches
 from web.routing import RouteDoc, api, conditional_json, json_response, no_content
@@ -35,20 +34,15 @@ async def get_me(request: Request) -> Response:
 
 async def update_me(request: Request) -> Response:
     body = await parse_body(request, MeUpdate)
-    settings = settings_of(request)
-    mail = None
     if body.email is not None:
         # Each try may tell whether an address has an account: limited like the auth routes.
         await limit_address(request)
         await _check_password(request, body.current_password, "is needed to change your email address")
         await _limit_link_mails(request)
         token = secrets.token_urlsafe(32)
-        if await with_user(request, account_lifecycle.start_email_change, body.email, token):
-            mail = send_after(settings, verify_message(settings, body.email, token, change=True))
+        await with_user(request, account_lifecycle.start_email_change, body.email, token)
     user = await with_user(request, accounts.update_me, body.send_reminder_emails)
-    response = json_response({"user": user})
-    response.background = mail
-    return response
+    return json_response({"user": user})
 
 
 async def _check_password(
@@ -71,16 +65,10 @@ async def _limit_link_mails(request: Request) -> None:
 
 
 async def resend_verification(request: Request) -> Response:
-    settings = settings_of(request)
     await limit_address(request)
     await _limit_link_mails(request)
-    token = secrets.token_urlsafe(32)
-    waiting = await with_user(request, account_lifecycle.resend_link, token)
-    response = json_response({"status": "accepted"}, 202)
-    response.background = send_after(
-        settings, verify_message(settings, waiting.email, token, change=waiting.purpose == accounts.CHANGE)
-    )
-    return response
+    await with_user(request, account_lifecycle.resend_link, secrets.token_urlsafe(32))
+    return json_response({"status": "accepted"}, 202)
 
 
 async def delete_me(request: Request) -> Response:

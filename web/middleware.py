@@ -14,6 +14,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from error_reporting import tag_request
+from web.metrics import RequestMetrics
+
 log = logging.getLogger("howsmytrack.requests")
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Request ids: this process's random prefix and a counter (unique without a system call each:
@@ -27,8 +30,11 @@ def new_request_id() -> str:
 
 
 class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """`report_errors`: error reporting is on, and errors carry the request id."""
+
+    def __init__(self, app: ASGIApp, report_errors: bool = False) -> None:
         self.app = app
+        self.report_errors = report_errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,8 +43,11 @@ class RequestLogMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if SAFE_REQUEST_ID.match(incoming) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        if self.report_errors:
+            tag_request(request_id)
         started = time.perf_counter()
         status = 500
+        RequestMetrics.started()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -51,6 +60,7 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            RequestMetrics.finished(scope, status, time.perf_counter() - started)
             if log.isEnabledFor(logging.INFO):
                 # The path only: query strings can carry links and tokens.
                 log.info(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 import swagger_ui
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from db.connection import DATABASE_ERRORS, PoolExhausted, database, run_in_db
 from db.errors import Forbidden, NotAuthenticated, NotFound
+from db.health import ReadinessProbe
 from web.errors import error_response
 from web.routing import RouteDoc, admin_gate, documented
 from web.schemas import Status
@@ -36,17 +38,17 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-READINESS_FAILURES: tuple[type[Exception], ...] = (*DATABASE_ERRORS, PoolExhausted)
-
-
-def _ping() -> None:
-    database.execute_sql("SELECT 1")
+READINESS_WAIT_SECONDS = 2.0
+# Its own thread allowance: a probe never waits for the threads that requests use.
+_probe_threads = anyio.CapacityLimiter(2)
 
 
 async def readyz(request: Request) -> Response:
-    try:
-        await run_in_db(_ping)
-    except READINESS_FAILURES:
+    probe: ReadinessProbe = request.app.state.readiness
+    ready = False
+    with anyio.move_on_after(READINESS_WAIT_SECONDS):
+        ready = await anyio.to_thread.run_sync(probe.check, abandon_on_cancel=True, limiter=_probe_threads)
+    if not ready:
         return error_response(
             503, "database_unavailable", "The database cannot be reached.", headers={"Retry-After": "5"}
         )

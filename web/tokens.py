@@ -7,9 +7,11 @@ when present, so `decode_token()` pins the algorithm and requires the claims exp
 from __future__ import annotations
 
 import functools
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from jose import JWTError, jwk, jwt
 from jose.backends.base import Key
@@ -60,22 +62,20 @@ def issue_token(
         "iss": settings.token_issuer,
         "aud": AUDIENCE,
     }
-    return jwt.encode(payload, _key(settings), algorithm=ALGORITHM), claims
+    key = _signing_keys(settings)[0]
+    return jwt.encode(payload, key.key, algorithm=ALGORITHM, headers={"kid": key.kid}), claims
 
 
 def decode_token(settings: Settings, token: str) -> Claims:
     if len(token) > 4096:
         raise BadToken("token too long")
     try:
-        payload = jwt.decode(
-            token,
-            _key(settings),
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=settings.token_issuer,
-            options={f"require_{claim}": True for claim in ("exp", "iat", "iss", "aud", "sub", "jti")},
-        )
-    except (JWTError, ValueError, TypeError) as error:
+        kid = jwt.get_unverified_header(token).get("kid")
+        keys = [key for key in _signing_keys(settings) if kid is None or key.kid == kid]
+        if not keys:
+            raise BadToken("signed with a key that is no longer accepted")
+        payload = _decode(token, keys, settings.token_issuer)
+    except (JWTError, ValueError, TypeError, AttributeError) as error:
         raise BadToken(str(error)) from None
     # `algorithms` pins the header's algorithm: python-jose refuses any other before checking.
     if any(claim not in payload for claim in REQUIRED_CLAIMS):
@@ -106,10 +106,45 @@ def decode_token(settings: Settings, token: str) -> Claims:
     return claims
 
 
-def _key(settings: Settings) -> Key:
-    if len(settings.secret_key) < MIN_SECRET_LENGTH:
-        raise RuntimeError("SECRET_KEY is too short to sign tokens")
-    return _hmac_key(settings.secret_key)
+def _decode(token: str, keys: list[SigningKey], issuer: str) -> dict[str, Any]:
+    """The payload, verified with the key the token names (a token without `kid`, issued before keys
+    had ids, is tried with each key in turn)."""
+    for key in keys[:-1]:
+        try:
+            return _verified(token, key, issuer)
+        except JWTError as error:
+            if type(error) is not JWTError:  # the signature held (the claims did not): no other key will do
+                raise
+    return _verified(token, keys[-1], issuer)
+
+
+def _verified(token: str, key: SigningKey, issuer: str) -> dict[str, Any]:
+    payload: dict[str, Any] = jwt.decode(
+        token,
+        key.key,
+        algorithms=[ALGORITHM],
+        audience=AUDIENCE,
+        issuer=issuer,
+        options={f"require_{claim}": True for claim in ("exp", "iat", "iss", "aud", "sub", "jti")},
+    )
+    return payload
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str  # names the key in the token's header without telling anything about it
+    key: Key
+
+
+def _signing_keys(settings: Settings) -> tuple[SigningKey, ...]:
+    if any(len(secret) < MIN_SECRET_LENGTH for secret in settings.signing_keys):
+        raise RuntimeError("SECRET_KEYS are too short to sign tokens")
+    return _keys_for(settings.signing_keys)
+
+
+@functools.lru_cache(maxsize=8)
+def _keys_for(secrets_: tuple[str, ...]) -> tuple[SigningKey, ...]:
+    return tuple(SigningKey(hashlib.sha256(secret.encode()).hexdigest()[:12], _hmac_key(secret)) for secret in secrets_)
 
 
 @functools.lru_cache(maxsize=4)

@@ -27,6 +27,7 @@ def test_demo_data_is_refused_in_production_unless_enabled(
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-of-forty-characters!")
     monkeypatch.setenv("DATABASE_URL", pg_db)
+    monkeypatch.setenv("WEB_URL", "https://howsmytrack.example")
     monkeypatch.delenv("DEMO_ENABLED", raising=False)
     assert db_main(["demo"]) == 2 and "refused" in capsys.readouterr().err
     with database.connection_context():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -13,6 +14,7 @@ from db.connection import database
 from settings import Settings
 from tests.builders import bearer, make_user
 from tests.pg import TestPostgres
+from tests.waiting import eventually
 from web.app import build_app
 
 ROOT = Path(__file__).parents[2]
@@ -40,6 +42,45 @@ def test_service_answers_503_while_postgres_is_down_and_recovers(
         statuses = [client.get("/api/v1/me", headers=headers).status_code for _ in range(3)]
         assert statuses[-1] == 200 and client.get("/readyz").status_code == 200
         assert all(status in (200, 503) for status in statuses)
+
+
+def test_readiness_answers_while_every_pooled_connection_and_thread_is_busy(pg_settings: Settings) -> None:
+    """Both pooled connections held and both request threads waiting for one: /readyz, from its own
+    connection, still answers 200 before any of them is let go."""
+    user = make_user()
+    settings = pg_settings.with_changes(db_pool_size=2, db_threads=2, db_pool_timeout_seconds=60)
+    app = build_app(settings)
+    release = threading.Event()
+
+    def hold() -> None:
+        with database.connection_context():
+            database.execute_sql("SELECT 1")
+            release.wait(60)
+
+    with TestClient(app) as client:
+        holders = [threading.Thread(target=hold) for _ in range(2)]
+        for thread in holders:
+            thread.start()
+        pool = database.obj
+        eventually(lambda: pool.in_use == 2, what="both connections held")
+        answers: list[int] = []
+        waiting = [
+            threading.Thread(
+                target=lambda: answers.append(client.get("/api/v1/me", headers=bearer(settings, user)).status_code)
+            )
+            for _ in range(2)
+        ]
+        for thread in waiting:
+            thread.start()
+        try:
+            ready = client.get("/readyz")
+            assert ready.status_code == 200
+            assert answers == [] and all(thread.is_alive() for thread in waiting)  # still queued behind the pool
+        finally:
+            release.set()
+            for thread in holders + waiting:
+                thread.join(60)
+        assert answers == [200, 200]
 
 
 def test_migrations_from_several_processes_at_once_apply_once(postgres_server: TestPostgres) -> None:

@@ -97,6 +97,7 @@ def test_smtp_down_keeps_the_assignment_and_retries_the_email(db: str, mail_sett
         record = JobRun.select().order_by(JobRun.id.desc()).get()
         assert record.outcome == "partial" and "not sent" in record.error
         assert EmailOutbox.get().sent_at is None
-    status, counts = run(mail_settings)
+    an_hour_later = mail_settings.clock() + 3600  # past the failed email's back-off
+    status, counts = run(mail_settings.with_changes(clock=lambda: an_hour_later))
     assert status == 0 and counts["emails_sent"] == 1 and counts["assigned"] == 0
     assert [message["To"] for message in smtp.messages] == ["asked@example.com"]

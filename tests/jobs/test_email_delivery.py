@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import mail
+from db import outbox
 from db.connection import database
 from db.models import EmailOutbox, utcnow
-from jobs import emails
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from settings import ConfigError, Settings
@@ -30,7 +30,7 @@ def _queue_grouped(count: int) -> list[str]:
     group = make_group(n=count)
     with database.connection_context(), database.atomic():
         for user in group.users:
-            EmailOutbox.create(user=user, kind=emails.GROUPED, request=group.requests[user.id], created_at=utcnow())
+            EmailOutbox.create(user=user, kind=outbox.GROUPED, request=group.requests[user.id], created_at=utcnow())
     return [user.email for user in group.users]
 
 
@@ -77,13 +77,13 @@ def test_a_recipient_the_server_refuses_fails_alone(
 ) -> None:
     addresses = _queue_grouped(4)
     sink = _sink(sink_factory, refuse=frozenset({addresses[1]}), pipelining=pipelining)
-    delivery = emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=sink.url))
+    delivery = outbox.deliver([outbox.GROUPED], settings.with_changes(smtp_url=sink.url))
     assert (delivery.sent, delivery.refused, delivery.retrying) == (3, 1, 0)
     assert sorted(message["To"] for message in sink.messages) == sorted(addresses[:1] + addresses[2:])
     with database.connection_context():
         refused = EmailOutbox.get(EmailOutbox.failed_at.is_null(False))
     assert "recipient refused" in refused.last_error and "550" in refused.last_error
-    assert emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=sink.url)).sent == 0
+    assert outbox.deliver([outbox.GROUPED], settings.with_changes(smtp_url=sink.url)).sent == 0
 
 
 @both_ways
@@ -92,10 +92,13 @@ def test_a_connection_lost_mid_batch_keeps_what_was_delivered(
 ) -> None:
     addresses = _queue_grouped(5)
     flaky = _sink(sink_factory, accept_at_most=2, pipelining=pipelining)
-    first = emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=flaky.url))
+    first = outbox.deliver([outbox.GROUPED], settings.with_changes(smtp_url=flaky.url))
     assert (first.sent, first.retrying) == (2, 3)
     healthy = _sink(sink_factory)
-    second = emails.deliver(emails.GROUPED, settings.with_changes(smtp_url=healthy.url))
+    at_once = outbox.deliver([outbox.GROUPED], settings.with_changes(smtp_url=healthy.url))
+    assert at_once.sent == 0  # the failed ones wait their back-off
+    later = settings.clock() + outbox.FIRST_RETRY.total_seconds()
+    second = outbox.deliver([outbox.GROUPED], settings.with_changes(smtp_url=healthy.url, clock=lambda: later))
     assert (second.sent, second.retrying) == (3, 0)
     delivered = [message["To"] for message in flaky.messages + healthy.messages]
     assert sorted(delivered) == sorted(addresses)
@@ -114,12 +117,12 @@ def test_pipelined_content_keeps_lines_that_start_with_a_dot(sink_factory: list[
 def test_simultaneous_senders_send_each_email_once(db: str, mail_settings: Settings, smtp: SmtpSink) -> None:
     addresses = _queue_grouped(8)
     barrier = threading.Barrier(3)
-    results: list[emails.Delivery] = []
+    results: list[outbox.Delivery] = []
 
     def send() -> None:
         with database.connection_context():
             barrier.wait()
-            results.append(emails.deliver(emails.GROUPED, mail_settings))
+            results.append(outbox.deliver([outbox.GROUPED], mail_settings))
 
     threads = [threading.Thread(target=send) for _ in range(3)]
     for thread in threads:

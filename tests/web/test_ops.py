@@ -127,7 +127,14 @@ def test_request_logs_carry_no_passwords_or_tokens(anon: TestClient, caplog: pyt
 @pytest.mark.parametrize(
     ("env", "reason"),
     [
-        ({"ENVIRONMENT": "production", "DATABASE_URL": "postgresql://db/x"}, "SECRET_KEY is required"),
+        (
+            {"ENVIRONMENT": "production", "DATABASE_URL": "postgresql://db/x"},
+            r"SECRET_KEYS \(or SECRET_KEY\) is required",
+        ),
+        (
+            {"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://db/x"},
+            "WEB_URL must be an https:// address",
+        ),
         ({"ENVIRONMENT": "production", "SECRET_KEY": "short", "DATABASE_URL": "postgresql://db/x"}, "at least 32"),
         ({"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40}, "postgresql://"),
         ({"ENVIRONMENT": "staging"}, "ENVIRONMENT: Input should be .development. or .production."),
@@ -174,7 +181,9 @@ def test_production_process_refuses_to_start_with_a_one_line_reason(tmp_path) ->
         cwd=str(__import__("pathlib").Path(__file__).parents[2]),
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == "configuration error: SECRET_KEY is required when ENVIRONMENT=production"
+    assert result.stderr.strip() == (
+        "configuration error: SECRET_KEYS (or SECRET_KEY) is required when ENVIRONMENT=production"
+    )
 
 
 def test_forwarded_for_is_believed_only_from_trusted_proxies(db: str, settings: Settings) -> None:
@@ -303,7 +312,12 @@ def test_production_adds_hsts_and_turns_docs_and_the_demo_account_off(db: str, s
 
 
 def test_production_defaults_keep_docs_and_demo_off() -> None:
-    env = {"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://u@h/d"}
+    env = {
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": "postgresql://u@h/d",
+        "WEB_URL": "https://howsmytrack.example",
+    }
     settings = Settings.from_env(env)
     assert not settings.docs_enabled and not settings.demo_enabled
     enabled = Settings.from_env({**env, "DOCS_ENABLED": "true", "DEMO_ENABLED": "yes"})
