@@ -205,7 +205,7 @@ class Settings(BaseSettings):
         return bool(self.direct_database_url) and self.direct_database_url != self.database_url
 
     @property
-    def listen_database_url(self) -> str:
+    def direct_url(self) -> str:
         """Where LISTEN and migrations connect: DIRECT_DATABASE_URL, or DATABASE_URL."""
         return self.direct_database_url or self.database_url
 

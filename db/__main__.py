@@ -15,7 +15,7 @@ from pathlib import Path
 from peewee import Database
 
 from db import dump
-from db.connection import init_database
+from db.connection import init_database, make_database
 from db.migrate import migrate
 from settings import load_settings
 
@@ -28,10 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     settings = load_settings()
-    db = init_database(settings.database_url, pool_size=2)
+    db = init_database(settings.database_url, pool_size=2, behind_pooler=settings.database_is_pooled)
     if args.command in ("export", "import"):
         return _dump(args.command, Path(args.operands[0]) if args.operands else None, db)
-    applied = migrate(db)
+    applied = migrate(make_database(settings.direct_url, pool_size=1) if settings.database_is_pooled else db)
     if args.command == "admin":
         return _admin(args.operands)
     if args.command == "migrate":

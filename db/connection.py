@@ -75,6 +75,7 @@ class PostgresPool(PostgresqlDatabase):
         self._available = threading.Condition()
         self._handbacks = 0  # connections handed back or slots freed so far: a waiter's "anything new?"
         self.waits = 0  # times a unit of work found no free connection and had to wait (monitoring)
+        self.behind_pooler = False  # see make_database()
 
     @property
     def open_connections(self) -> int:
@@ -179,12 +180,20 @@ class PostgresPool(PostgresqlDatabase):
 
 
 def make_database(
-    url: str, pool_size: int = 40, pool_timeout: int = 10, statement_timeout_ms: int = 0, idle_timeout_ms: int = 60_000
+    url: str,
+    pool_size: int = 40,
+    pool_timeout: int = 10,
+    statement_timeout_ms: int = 0,
+    idle_timeout_ms: int = 60_000,
+    behind_pooler: bool = False,
 ) -> Database:
     """A database for a `sqlite:///path` or `postgresql://user:pass@host:port/name` URL.
 
     On PostgreSQL every session gets `statement_timeout` (0: none, as jobs use) and
     `idle_in_transaction_session_timeout`, so a stuck request cannot hold locks for long.
+    `behind_pooler`: the URL is PgBouncer in transaction mode, where a session is not ours: no
+    startup options (the limits are the database role's settings there: README, "Running in
+    production") and no SQL-level PREPARE (db/sql.py).
     """
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -198,7 +207,15 @@ def make_database(
             lock_type="IMMEDIATE",
         )
     if parsed.scheme in ("postgresql", "postgres"):
-        return PostgresPool(
+        limits = (
+            {}
+            if behind_pooler
+            else {
+                "options": f"-c statement_timeout={statement_timeout_ms} "
+                f"-c idle_in_transaction_session_timeout={idle_timeout_ms}"
+            }
+        )
+        pool = PostgresPool(
             unquote(parsed.path.lstrip("/")),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
@@ -207,21 +224,27 @@ def make_database(
             max_connections=pool_size,
             timeout=pool_timeout,
             connect_timeout=5,
-            options=f"-c statement_timeout={statement_timeout_ms} "
-            f"-c idle_in_transaction_session_timeout={idle_timeout_ms}",
+            **limits,
         )
+        pool.behind_pooler = behind_pooler
+        return pool
     raise ValueError(f"unsupported database URL scheme {parsed.scheme!r}")
 
 
 def init_database(
-    url: str, pool_size: int = 40, pool_timeout: int = 10, statement_timeout_ms: int = 0, idle_timeout_ms: int = 60_000
+    url: str,
+    pool_size: int = 40,
+    pool_timeout: int = 10,
+    statement_timeout_ms: int = 0,
+    idle_timeout_ms: int = 60_000,
+    behind_pooler: bool = False,
 ) -> Database:
     """Point the models at the database for `url`, closing whatever was there before."""
     with _swapping:
         previous = database.obj
         if isinstance(previous, PostgresPool):
             previous.close_all()
-        db = make_database(url, pool_size, pool_timeout, statement_timeout_ms, idle_timeout_ms)
+        db = make_database(url, pool_size, pool_timeout, statement_timeout_ms, idle_timeout_ms, behind_pooler)
         database.initialize(db)
         return db
 
@@ -272,6 +295,11 @@ class BackgroundConnection:
 
 def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
+
+
+def sessions_are_ours() -> bool:
+    """PostgreSQL reached directly: session state (prepared statements) lasts with the connection."""
+    return isinstance(database.obj, PostgresqlDatabase) and not getattr(database.obj, "behind_pooler", False)
 
 
 def failure_kind(error: BaseException) -> str | None:

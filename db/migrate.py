@@ -1,8 +1,10 @@
 """Applies the numbered files in `db/migrations/` with peewee's migration runner.
 
-On PostgreSQL several containers may start at once, so the run holds an advisory lock on a
-dedicated, unpooled connection (a session lock on a pooled one would leak to the next borrower);
-the others wait for it and then find nothing pending.
+On PostgreSQL several containers may start at once, so the run is one transaction that first takes
+a transaction-level advisory lock (released by commit or rollback, so never left behind on a pooled
+or pooler's connection); the others wait for it and then find nothing pending. PostgreSQL's DDL is
+transactional: a migration that fails leaves the schema as it was. `python -m db migrate` connects
+to DIRECT_DATABASE_URL when DATABASE_URL is a pooler.
 """
 
 from __future__ import annotations
@@ -31,13 +33,11 @@ def migrate(db: Database) -> list[str]:
     target: Any = _unpooled(db)
     postgres = isinstance(target, PostgresqlDatabase)
     with target.connection_context():
-        if postgres:
-            target.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
-        try:
+        if not postgres:
             return list(Runner(target, directory=str(MIGRATIONS_DIR)).up())
-        finally:
-            if postgres:
-                target.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+        with target.atomic():
+            target.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+            return list(Runner(target, directory=str(MIGRATIONS_DIR)).up())
 
 
 def pending(db: Database) -> list[str]:

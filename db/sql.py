@@ -9,7 +9,9 @@ gives timestamps as text: `db.models.iso()` accepts both).
 On PostgreSQL a query (SELECT or WITH) is prepared once per connection (`PREPARE`) and then run
 with `EXECUTE`: planning these queries costs several times what running them does (GET /me's: 0.5
 ms to plan, 0.1 to run). A query PostgreSQL will not prepare (a parameter whose type it cannot
-tell) is run as plain SQL from then on.
+tell) is run as plain SQL from then on. Through a pooler in transaction mode (PgBouncer) a
+connection's prepared statements may belong to another client's server connection, so nothing is
+prepared there.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from peewee import ProgrammingError
 
-from db.connection import database, is_postgres
+from db.connection import database, is_postgres, sessions_are_ours
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # The statements each PostgreSQL connection has prepared (connections are weakly held: a closed one
@@ -45,7 +47,7 @@ class Statement:
             raise TypeError(f"missing SQL parameters: {sorted(missing)}")
         if not is_postgres():
             return database.execute_sql(self.sqlite, params)
-        if self.preparable and self._prepare():
+        if self.preparable and sessions_are_ours() and self._prepare():
             return database.execute_sql(self._execute, [params[name] for name in self.order])
         return database.execute_sql(self.postgres, params)
 

@@ -51,6 +51,9 @@ def job_transaction(job: str) -> Iterator[None]:
             acquired = database.execute_sql("SELECT pg_try_advisory_xact_lock(%s)", (lock_key(job),)).fetchone()[0]
             if not acquired:
                 raise JobBusy(job)
+            # A job may take long: the web role's statement limit (a role setting behind a pooler)
+            # does not apply to it.
+            database.execute_sql("SET LOCAL statement_timeout = 0")
             yield
     else:
         with database.atomic(lock_type="IMMEDIATE"):
@@ -94,7 +97,7 @@ def job_main(job: str, doc: str, argv: list[str] | None, work: Callable[[Setting
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     reporting = start_error_reporting(settings)
-    init_database(settings.database_url, pool_size=2)
+    init_database(settings.database_url, pool_size=2, behind_pooler=settings.database_is_pooled)
     try:
         status, result = execute(job, lambda: work(settings))
     except Exception as error:  # the run could not even be recorded: database unreachable, schema missing

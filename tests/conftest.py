@@ -18,12 +18,12 @@ import pytest
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
-from db.connection import database, init_database, is_postgres
+from db.connection import database, is_postgres
 from db.migrate import migrate
 from db.models import ALL_MODELS
 from settings import Settings
 from tests.api_conformance import CONFORMANCE, validating_test_clients
-from tests.pg import TestPostgres
+from tests.pg import TestPgBouncer, TestPostgres, direct_url, pooled, use_database
 from tests.smtp import SmtpSink
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -44,19 +44,30 @@ def postgres_server() -> Iterator[TestPostgres]:
 
 
 @pytest.fixture(scope="session")
+def pgbouncer(postgres_server: TestPostgres) -> Iterator[TestPgBouncer]:
+    """The suite's PostgreSQL half runs through PgBouncer in transaction mode, as production does."""
+    bouncer = TestPgBouncer(postgres_server)
+    bouncer.start()
+    yield bouncer
+    bouncer.stop()
+
+
+@pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
 
 
 @pytest.fixture(scope="session")
-def postgresql_url(postgres_server: TestPostgres) -> str:
-    return postgres_server.create_database("howsmytrack_test")
+def postgresql_url(postgres_server: TestPostgres, pgbouncer: TestPgBouncer) -> str:
+    """The test database, through PgBouncer (`tests.pg.direct_url` gives the direct URL behind it)."""
+    postgres_server.create_database("howsmytrack_test")
+    return pgbouncer.url("howsmytrack_test")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(f"{request.param}_url")
-    migrate(init_database(url, pool_size=20))
+    migrate(use_database(url, pool_size=20))
     return url
 
 
@@ -84,6 +95,7 @@ def truncate_all() -> None:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
+        direct_database_url=direct_url(database_url) if pooled(database_url) else "",
         web_url="http://testserver",
         clock=fixed_clock,
         auth_rate_per_address=1000,
@@ -96,7 +108,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def db(settings: Settings) -> Iterator[str]:
     """Empty tables on this test's backend; yields the backend's name."""
-    init_database(settings.database_url, pool_size=20)
+    use_database(settings.database_url, pool_size=20)
     truncate_all()
     yield "postgresql" if is_postgres() else "sqlite"
 
@@ -104,7 +116,7 @@ def db(settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def pg_db(postgresql_url: str) -> Iterator[str]:
     """Empty tables on PostgreSQL, for behaviour only PostgreSQL has (advisory locks, restarts)."""
-    migrate(init_database(postgresql_url, pool_size=20))
+    migrate(use_database(postgresql_url, pool_size=20))
     truncate_all()
     yield postgresql_url
 
@@ -113,6 +125,7 @@ def pg_db(postgresql_url: str) -> Iterator[str]:
 def pg_settings(pg_db: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=pg_db,
+        direct_database_url=direct_url(pg_db),
         web_url="http://testserver",
         clock=fixed_clock,
         mail_folder=str(tmp_path / "mail"),
@@ -138,6 +151,8 @@ class QueryCounter(logging.Handler):
         return len([s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH", "EXECUTE"))])
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.threadName == "mail-sender":  # the process's background sender, not the request
+            return
         message = record.msg
         sql = message[0] if isinstance(message, tuple) else str(message)
         self.statements.append(sql)

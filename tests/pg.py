@@ -122,3 +122,95 @@ def connection_held_elsewhere(db: Any) -> Iterator[None]:
     finally:
         release.set()
         holder.join()
+
+
+# URLs that reach PostgreSQL through a TestPgBouncer, and the direct URL behind each.
+_DIRECT_BEHIND: dict[str, str] = {}
+
+
+def direct_url(url: str) -> str:
+    """The direct PostgreSQL URL behind `url` (`url` itself when it is direct)."""
+    return _DIRECT_BEHIND.get(url, url)
+
+
+def pooled(url: str) -> bool:
+    return url in _DIRECT_BEHIND
+
+
+def use_database(url: str, **options: Any) -> Any:
+    """`init_database` for a test's URL: told when it is a pooler's."""
+    from db.connection import init_database
+
+    return init_database(url, behind_pooler=pooled(url), **options)
+
+
+def database_env(url: str) -> dict[str, str]:
+    """The variables a process needs to reach `url` as the service would (the pooler and, behind it,
+    the direct URL for LISTEN and migrations)."""
+    return {"DATABASE_URL": url, **({"DIRECT_DATABASE_URL": direct_url(url)} if pooled(url) else {})}
+
+
+class TestPgBouncer:
+    """Debian's PgBouncer in transaction mode in front of a TestPostgres, on a free loopback port:
+    what operators put in front of PostgreSQL once they run several replicas. It passes no startup
+    options (a client that sends `options` is refused, as a production PgBouncer does)."""
+
+    __test__ = False
+
+    def __init__(self, server: TestPostgres) -> None:
+        self.server = server
+        self.root = Path(tempfile.mkdtemp(prefix="howsmytrack-pgbouncer-"))
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, name: str) -> str:
+        pooled_url = f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+        _DIRECT_BEHIND[pooled_url] = self.server.url(name)
+        return pooled_url
+
+    def start(self) -> None:
+        (self.root / "users.txt").write_text('"postgres" ""\n')
+        (self.root / "pgbouncer.ini").write_text(
+            f"""[databases]
+* = host=127.0.0.1 port={self.server.port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.root}/users.txt
+pool_mode = transaction
+max_client_conn = 2000
+default_pool_size = 150
+server_connect_timeout = 3
+server_login_retry = 1
+query_wait_timeout = 30
+ignore_startup_parameters = extra_float_digits
+logfile = {self.root}/log
+"""
+        )
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+            for path in self.root.iterdir():
+                shutil.chown(path, "postgres", "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        self.process = subprocess.Popen([*prefix, binary, str(self.root / "pgbouncer.ini")], stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg2.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres").close()
+                return
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"PgBouncer did not start: {(self.root / 'log').read_text()[-2000:]}") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)
+            self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -96,6 +96,7 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         settings.db_pool_timeout_seconds,
         settings.db_statement_timeout_ms,
         settings.db_idle_in_transaction_timeout_ms,
+        behind_pooler=settings.database_is_pooled,
     )
     set_db_threads(settings.db_threads)
     routes = [*all_routes(docs=settings.docs_enabled), *metrics.routes]
@@ -113,7 +114,7 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     ]
     http_client = httpx.AsyncClient(transport=http_transport, follow_redirects=False)
     hub = NotificationHub(
-        settings.listen_database_url,
+        settings.direct_url,
         settings.max_streams_per_user,
         settings.max_streams,
         settings.stream_heartbeat_seconds,

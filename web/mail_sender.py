@@ -48,9 +48,7 @@ class MailSender:
         if self.settings.database_url.startswith("sqlite"):
             outbox.wake_me_locally(self.wake)
         else:
-            self._listener = PgListener(
-                self.settings.listen_database_url, outbox.CHANNEL, lambda _: self.wake(), self.wake
-            )
+            self._listener = PgListener(self.settings.direct_url, outbox.CHANNEL, lambda _: self.wake(), self.wake)
             self._listener.start()
         self._thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
         self._thread.start()

@@ -6,16 +6,16 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from db.connection import database, init_database
+from db.connection import database
 from db.models import ALL_MODELS
 from settings import Settings
 from tests.db.test_dump import rich_data
-from tests.pg import TestPostgres, find_binary
+from tests.pg import TestPostgres, direct_url, find_binary, use_database
 
 
 def fingerprint(url: str) -> dict[str, tuple[int, str]]:
     """Each table's row count and the md5 of its rows' text, in primary-key order."""
-    init_database(url, pool_size=2)
+    use_database(url, pool_size=2)
     found = {}
     with database.connection_context():
         for model in ALL_MODELS:
@@ -31,14 +31,14 @@ def fingerprint(url: str) -> dict[str, tuple[int, str]]:
 def test_a_pg_dump_restores_into_a_new_database_with_every_row(
     pg_db: str, postgres_server: TestPostgres, tmp_path: Path
 ) -> None:
-    rich_data(Settings(database_url=pg_db, mail_folder=str(tmp_path / "mail")))
+    rich_data(Settings(database_url=pg_db, direct_database_url=direct_url(pg_db), mail_folder=str(tmp_path / "mail")))
     before = fingerprint(pg_db)
     assert all(count for count, _ in before.values())
     backup = tmp_path / "howsmytrack.dump"
-    subprocess.run([find_binary("pg_dump"), "--format=custom", f"--file={backup}", pg_db], check=True)
+    subprocess.run([find_binary("pg_dump"), "--format=custom", f"--file={backup}", direct_url(pg_db)], check=True)
     restored = postgres_server.create_database("howsmytrack_restored")
     subprocess.run(
         [find_binary("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={restored}", str(backup)], check=True
     )
     assert fingerprint(restored) == before
-    init_database(pg_db, pool_size=20)
+    use_database(pg_db, pool_size=20)

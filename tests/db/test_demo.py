@@ -7,6 +7,7 @@ from db.connection import database
 from db.demo import DEMO_EMAIL, load_demo_data
 from db.groups import get_group, list_groups
 from db.models import User
+from tests.pg import database_env
 
 
 def test_demo_data_shows_groups_at_different_stages_and_loads_once(db: str) -> None:
@@ -26,7 +27,8 @@ def test_demo_data_is_refused_in_production_unless_enabled(
 ) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-of-forty-characters!")
-    monkeypatch.setenv("DATABASE_URL", pg_db)
+    for name, value in database_env(pg_db).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("WEB_URL", "https://howsmytrack.example")
     monkeypatch.delenv("DEMO_ENABLED", raising=False)
     assert db_main(["demo"]) == 2 and "refused" in capsys.readouterr().err

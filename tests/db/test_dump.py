@@ -17,7 +17,7 @@ import pytest
 from db import account_lifecycle, admins, dump, reports, responses
 from db.accounts import load_current_user, revoke_token, start_password_reset
 from db.audit import Actor
-from db.connection import database, init_database
+from db.connection import database
 from db.migrate import migrate
 from db.models import (
     ALL_MODELS,
@@ -37,6 +37,7 @@ from jobs.runner import execute
 from settings import Settings
 from tests.builders import make_request, make_user
 from tests.conftest import truncate_all
+from tests.pg import use_database
 
 ROOT = Path(__file__).parents[2]
 
@@ -90,7 +91,7 @@ def rich_data(settings: Settings) -> None:
 
 
 def _fresh(url: str) -> Any:
-    db = init_database(url, pool_size=4)
+    db = use_database(url, pool_size=4)
     migrate(db)
     truncate_all()
     return db

@@ -85,7 +85,7 @@ def test_readiness_answers_while_every_pooled_connection_and_thread_is_busy(pg_s
 
 def test_migrations_from_several_processes_at_once_apply_once(postgres_server: TestPostgres) -> None:
     url = postgres_server.create_database("howsmytrack_migrate_race")
-    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development"}
+    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development"}  # direct: migrations need no pooler
     processes = [
         subprocess.Popen([sys.executable, "-m", "db", "migrate"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(4)

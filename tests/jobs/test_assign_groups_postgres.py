@@ -21,6 +21,7 @@ from jobs.assign_groups import assign_groups
 from jobs.runner import execute, lock_key
 from settings import Settings
 from tests.builders import make_request, make_user
+from tests.pg import database_env
 
 ROOT = Path(__file__).parents[2]
 
@@ -139,7 +140,7 @@ def test_a_run_killed_half_way_leaves_the_database_as_before(pg_settings: Settin
     cursor = blocker.cursor()
     # Hold the outbox so the job blocks after writing groups, memberships and responses.
     cursor.execute("LOCK TABLE email_outbox IN EXCLUSIVE MODE")
-    env = {**os.environ, "DATABASE_URL": pg_settings.database_url, "ENVIRONMENT": "development"}
+    env = {**os.environ, **database_env(pg_settings.database_url), "ENVIRONMENT": "development"}
     job = subprocess.Popen(
         [sys.executable, "-m", "jobs", "assign_groups"],
         cwd=ROOT,

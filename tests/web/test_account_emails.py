@@ -25,7 +25,7 @@ from db.connection import database
 from db.models import EmailOutbox
 from settings import Settings
 from tests.builders import make_user
-from tests.pg import free_port
+from tests.pg import database_env, free_port
 from tests.serving import served, start_server
 from tests.smtp import SmtpSink
 from tests.waiting import eventually
@@ -88,7 +88,7 @@ def sink_port() -> int:
 def _environment(database_url: str, smtp_port: int, tmp_path: Path) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": database_url,
+        **database_env(database_url),
         "ENVIRONMENT": "development",
         "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "AUTH_RATE_PER_ADDRESS": "10000",

@@ -22,7 +22,7 @@ from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from settings import Settings
 from tests.builders import bearer, make_group, make_request, make_user, submit
-from tests.pg import free_port
+from tests.pg import database_env, free_port
 from tests.serving import ROOT, served, wait_until_up
 from tests.sse import EventStream
 
@@ -32,7 +32,7 @@ STREAM = "/api/v1/notifications/stream"
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],
-        "DATABASE_URL": database_url,
+        **database_env(database_url),
         "ENVIRONMENT": "development",
         "LOG_LEVEL": "WARNING",
         # On SQLite, what this test process writes reaches the server's streams at their next check.

@@ -92,7 +92,7 @@ class Announcements:
 
 @pytest.fixture
 def announced(settings: Settings) -> Iterator[Announcements]:
-    announcements = Announcements(settings.database_url)
+    announcements = Announcements(settings.direct_url)
     yield announcements
     announcements.close()
 
