@@ -73,6 +73,8 @@ test-deps: install client
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || \
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; }
+	@command -v caddy >/dev/null || \
+		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; }
 	@command -v docker-compose >/dev/null || \
 		{ $(MAKE) --no-print-directory $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
 	@{ command -v dockerd >/dev/null && command -v debootstrap >/dev/null; } || \

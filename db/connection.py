@@ -76,6 +76,7 @@ class PostgresPool(PostgresqlDatabase):
         self._handbacks = 0  # connections handed back or slots freed so far: a waiter's "anything new?"
         self.waits = 0  # times a unit of work found no free connection and had to wait (monitoring)
         self.behind_pooler = False  # see make_database()
+        self.transaction_limits: tuple[int, int] | None = None  # behind a pooler: (statement, idle) ms
 
     @property
     def open_connections(self) -> int:
@@ -125,6 +126,17 @@ class PostgresPool(PostgresqlDatabase):
         except BaseException:
             self._release_slot()
             raise
+
+    def begin(self, isolation_level: Any = None) -> None:
+        """Behind a pooler the session's limits cannot be set at connect time: each transaction sets
+        them for itself (statements outside a transaction have the database role's limits)."""
+        super().begin(isolation_level)
+        if self.transaction_limits is not None:
+            statement_ms, idle_ms = self.transaction_limits
+            self.execute_sql(  # type: ignore[no-untyped-call]
+                f"SET LOCAL statement_timeout = {int(statement_ms)}; "
+                f"SET LOCAL idle_in_transaction_session_timeout = {int(idle_ms)}"
+            )
 
     def unpooled_connection(self) -> Any:
         """A connection with the pool's parameters that is not one of its slots."""
@@ -192,8 +204,9 @@ def make_database(
     On PostgreSQL every session gets `statement_timeout` (0: none, as jobs use) and
     `idle_in_transaction_session_timeout`, so a stuck request cannot hold locks for long.
     `behind_pooler`: the URL is PgBouncer in transaction mode, where a session is not ours: no
-    startup options (the limits are the database role's settings there: README, "Running in
-    production") and no SQL-level PREPARE (db/sql.py).
+    startup options (each transaction sets the limits with SET LOCAL; single statements outside a
+    transaction have the database role's: README, "Running in production") and no SQL-level
+    PREPARE (db/sql.py).
     """
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -227,6 +240,8 @@ def make_database(
             **limits,
         )
         pool.behind_pooler = behind_pooler
+        if behind_pooler:
+            pool.transaction_limits = (statement_timeout_ms, idle_timeout_ms)
         return pool
     raise ValueError(f"unsupported database URL scheme {parsed.scheme!r}")
 

@@ -37,6 +37,7 @@ def migrate(db: Database) -> list[str]:
             return list(Runner(target, directory=str(MIGRATIONS_DIR)).up())
         with target.atomic():
             target.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+            target.execute_sql("SET LOCAL statement_timeout = 0")  # the role's web limit is not for DDL
             return list(Runner(target, directory=str(MIGRATIONS_DIR)).up())
 
 

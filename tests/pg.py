@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -196,7 +197,9 @@ logfile = {self.root}/log
                 shutil.chown(path, "postgres", "postgres")
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-        self.process = subprocess.Popen([*prefix, binary, str(self.root / "pgbouncer.ini")], stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [*prefix, binary, str(self.root / "pgbouncer.ini")], stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -209,7 +212,8 @@ logfile = {self.root}/log
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)  # runuser and PgBouncer under it
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(10)
             self.process = None

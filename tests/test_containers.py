@@ -16,19 +16,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import inspect
+import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.pg import free_port
+from tests.sse import EventStream
 
 ROOT = Path(__file__).parents[1]
 STAND_INS = ROOT / "tests" / "containers"
@@ -162,18 +167,44 @@ def build_stand_ins(engine: dict[str, str]) -> None:
     certificates.mkdir(exist_ok=True)
     for certificate in Path("/usr/local/share/ca-certificates").glob("*.crt"):
         shutil.copy(certificate, certificates)  # the machine's own CAs, for its TLS-intercepting proxy
+    node = STAND_INS / "node"
+    (node / "bin").mkdir(parents=True, exist_ok=True)
+    shutil.copy(shutil.which("node") or "/usr/bin/node", node / "bin" / "node")  # this machine's Node.js 20
+    shutil.copytree(
+        Path(shutil.which("node") or "/usr/bin/node").resolve().parents[1] / "lib/node_modules/npm",
+        node / "npm",
+        dirs_exist_ok=True,
+    )
     try:
-        for name, dockerfile in (("python:3.11-slim", "python.Dockerfile"), ("postgres:15", "postgres.Dockerfile")):
+        for name, dockerfile in STAND_IN_IMAGES:
             if not _has_image(engine, name):
                 run("docker", "build", "-t", name, "-f", str(STAND_INS / dockerfile), str(STAND_INS), env=engine)
     finally:
         shutil.rmtree(certificates, ignore_errors=True)
+        shutil.rmtree(node, ignore_errors=True)
+
+
+STAND_IN_IMAGES = (
+    ("python:3.11-slim", "python.Dockerfile"),
+    ("postgres:15", "postgres.Dockerfile"),
+    ("node:20-bookworm-slim", "node.Dockerfile"),
+    ("caddy:2", "caddy.Dockerfile"),
+)
 
 
 @pytest.fixture(scope="module")
 def stand_in_images(engine: dict[str, str]) -> dict[str, str]:
     build_stand_ins(engine)
+    # debian:bookworm-slim (PgBouncer's image starts from it): the base itself.
+    run("docker", "tag", "howsmytrack-test/bookworm:minbase", "debian:bookworm-slim", env=engine)
     return engine
+
+
+def _npm_registry() -> str:
+    """The registry this machine's npm uses, for the image's `npm ci`."""
+    return subprocess.run(
+        ["npm", "config", "get", "registry"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def compose(
@@ -213,7 +244,7 @@ def schedule_soon(env: dict[str, str], job: str) -> None:
 @pytest.fixture(scope="module")
 def stack(stand_in_images: dict[str, str]) -> Iterator[tuple[dict[str, str], str]]:
     port = free_port()
-    env = {**stand_in_images, "WEB_PORT": str(port)}
+    env = {**stand_in_images, "WEB_PORT": str(port), "NPM_CONFIG_REGISTRY": _npm_registry()}
     env.setdefault("PIP_INDEX_URL", "")
     compose(env, "down", "-v", check=False)
     compose(env, "build")
@@ -228,6 +259,10 @@ def stack(stand_in_images: dict[str, str]) -> Iterator[tuple[dict[str, str], str
 
 def test_the_stack_serves_groups_and_cron_runs_jobs_on_its_own(stack: tuple[dict[str, str], str]) -> None:
     env, base = stack
+    front = httpx.get(base + "/", timeout=10)  # the image built the client (not the "not built" page)
+    assert front.status_code == 200 and '<script type="module"' in front.text, front.text[:300]
+    asset = httpx.get(base + front.text.split('src="', 1)[1].split('"', 1)[0], timeout=10)
+    assert asset.status_code == 200 and "javascript" in asset.headers["content-type"]
     with httpx.Client(base_url=base) as client:  # an API client: no Origin, bearer tokens
         for index in range(4):
             body = {"email": f"musician{index}@example.com", "password": "a fine passphrase"}
@@ -282,3 +317,251 @@ def test_a_database_outage_is_a_503_and_recovers_without_a_restart(stack: tuple[
     _wait_until("readyz to recover", lambda: _status(base + "/readyz") == 200, 120)
     after = compose(env, "exec", "-T", "cron", "python", "-m", "jobs", "calculate_user_ratings")
     assert "calculate_user_ratings: ok" in after.stdout
+
+
+# --- the production stack ----------------------------------------------------------------------
+
+PRODUCTION_PROJECT = "hmtprod"
+
+
+@dataclass
+class Production:
+    env: dict[str, str]
+    base: str  # https://localhost:<port>, through Caddy
+    ca: str  # Caddy's own root certificate (TLS_MODE=internal)
+    values: dict[str, str]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, verify=self.ca, timeout=30)
+
+
+def production_compose(
+    env: dict[str, str], *args: str, check: bool = True, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    files = ["-f", "docker-compose.prod.yml", "-f", str(STAND_INS / "production.override.yml")]
+    return run(
+        "docker-compose",
+        "-p",
+        PRODUCTION_PROJECT,
+        "--env-file",
+        env["ENV_FILE"],
+        *files,
+        *args,
+        env=env,
+        check=check,
+        timeout=timeout,
+    )
+
+
+def _psql(production: Production, sql: str) -> list[str]:
+    result = production_compose(
+        production.env, "exec", "-T", "db", "psql", "-U", "howsmytrack", "-d", "howsmytrack", "-At", "-c", sql
+    )
+    return result.stdout.split()
+
+
+def _replica_addresses(production: Production) -> list[str]:
+    ids = production_compose(production.env, "ps", "-q", "web").stdout.split()
+    template = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
+    return [run("docker", "inspect", "-f", template, i, env=production.env).stdout.strip() for i in ids]
+
+
+@pytest.fixture(scope="module")
+def production(stand_in_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+    """docker-compose.prod.yml as an operator runs it: 3 web replicas, 2 cron containers."""
+    folder = tmp_path_factory.mktemp("production")
+    https_port, http_port = free_port(), free_port()
+    password = secrets.token_urlsafe(18)
+    values = {
+        "ENVIRONMENT": "production",
+        "WEB_URL": f"https://localhost:{https_port}",
+        "SITE_ADDRESS": "localhost",
+        "TLS_MODE": "internal",
+        "POSTGRES_USER": "howsmytrack",
+        "POSTGRES_PASSWORD": password,
+        "POSTGRES_DB": "howsmytrack",
+        "DATABASE_URL": f"postgresql://howsmytrack:{password}@pgbouncer:6432/howsmytrack",
+        "DIRECT_DATABASE_URL": f"postgresql://howsmytrack:{password}@db:5432/howsmytrack",
+        "SECRET_KEYS": secrets.token_urlsafe(48),
+        "SMTP_URL": "smtp://mail:1025",
+        "TRUSTED_PROXIES": "172.16.0.0/12",
+        "WEB_CONCURRENCY": "2",
+        "DB_POOL_SIZE": "10",
+        "METRICS_TOKEN": secrets.token_urlsafe(24),
+        "AUTH_RATE_PER_ADDRESS": "100000",
+    }
+    env_file = folder / ".env.production"
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    env = {
+        **stand_in_images,
+        "ENV_FILE": str(env_file),
+        "HTTPS_PORT": str(https_port),
+        "HTTP_PORT": str(http_port),
+        "NPM_CONFIG_REGISTRY": _npm_registry(),
+    }
+    env.setdefault("PIP_INDEX_URL", "")
+    production_compose(env, "down", "-v", check=False)
+    try:
+        production_compose(env, "build")
+        production_compose(env, "up", "-d", "--scale", "web=3", "--scale", "cron=2")
+        base = f"https://localhost:{https_port}"
+        _wait_until("Caddy to serve the replicas", lambda: _status_insecure(base + "/readyz") == 200, 240)
+        ca = folder / "caddy-root.crt"
+        root = production_compose(env, "exec", "-T", "proxy", "cat", "/data/caddy/pki/authorities/local/root.crt")
+        ca.write_text(root.stdout)
+        yield Production(env, base, str(ca), values)
+    finally:
+        production_compose(env, "down", "-v", "--timeout", "10", check=False)
+
+
+def _status_insecure(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=5, verify=False).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def _register(client: httpx.Client, email: str) -> str:
+    body = {"email": email, "password": "a production passphrase"}
+    assert (
+        client.post(
+            "/api/v1/auth/register", json=body, headers={"Origin": client.base_url.__str__().rstrip("/")}
+        ).status_code
+        == 201
+    )
+    client.cookies.clear()
+    token: str = client.post("/api/v1/auth/token", json=body).json()["access_token"]
+    return token
+
+
+def test_production_serves_the_client_and_the_api_over_https_through_the_pooler(production: Production) -> None:
+    with production.client() as client:
+        front = client.get("/")
+        assert front.status_code == 200 and '<script type="module"' in front.text
+        assert front.headers["strict-transport-security"].startswith("max-age=")
+        asset = client.get(front.text.split('src="', 1)[1].split('"', 1)[0], headers={"Accept-Encoding": "gzip"})
+        assert asset.status_code == 200 and asset.headers.get("content-encoding") in ("gzip", "zstd")
+        assert (
+            client.get(
+                "/metrics", headers={"Authorization": f"Bearer {production.values['METRICS_TOKEN']}"}
+            ).status_code
+            == 404
+        )
+        plain = httpx.get(f"http://localhost:{production.env['HTTP_PORT']}/", follow_redirects=False, timeout=10)
+        assert plain.status_code in (301, 308) and plain.headers["location"].startswith("https://")
+
+        tokens = {}
+        for index in range(4):
+            email = f"prod{index}@example.com"
+            tokens[email] = _register(client, email)
+            created = client.post(
+                "/api/v1/feedback-requests",
+                json={"media_url": f"https://soundcloud.com/prod/track-{index}", "genre": "pop"},
+                headers={"Authorization": f"Bearer {tokens[email]}"},
+            )
+            assert created.status_code == 201, created.text
+    # A sign-up's verification email reaches the SMTP server (sent by a replica's mail sender).
+    _wait_until(
+        "the verification email",
+        lambda: "To: prod0@example.com" in production_compose(production.env, "logs", "--no-color", "mail").stdout,
+        60,
+    )
+    # Both cron containers start the grouping job at once: the requests are grouped once.
+    runs = [
+        subprocess.Popen(
+            [
+                "docker-compose",
+                "-p",
+                PRODUCTION_PROJECT,
+                "--env-file",
+                production.env["ENV_FILE"],
+                "-f",
+                "docker-compose.prod.yml",
+                "-f",
+                str(STAND_INS / "production.override.yml"),
+                "exec",
+                "-T",
+                "--index",
+                str(index),
+                "cron",
+                "python",
+                "-m",
+                "jobs",
+                "assign_groups",
+            ],
+            cwd=ROOT,
+            env=production.env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for index in (1, 2)
+    ]
+    outputs = [process.communicate(timeout=300)[0] for process in runs]
+    assert [process.returncode for process in runs] == [0, 0], outputs
+    assert _psql(production, "SELECT count(*) FROM feedback_group") == ["1"], outputs
+    # An event written through one replica reaches a stream held on another.
+    first, second = _replica_addresses(production)[:2]
+    owner, writer = tokens["prod0@example.com"], tokens["prod1@example.com"]
+    with httpx.Client(base_url=f"http://{second}:8000", timeout=30) as direct:
+        group_id = direct.get("/api/v1/groups", headers={"Authorization": f"Bearer {writer}"}).json()["items"][0]["id"]
+        group = direct.get(f"/api/v1/groups/{group_id}", headers={"Authorization": f"Bearer {writer}"}).json()["group"]
+    with EventStream(
+        f"http://{first}:8000/api/v1/notifications/stream", {"Authorization": f"Bearer {owner}"}
+    ) as stream:
+        mine = next(item for item in group["to_review"] if str(item["request"]["media_url"]).endswith("track-0"))
+        written = httpx.put(
+            f"http://{second}:8000/api/v1/responses/{mine['id']}",
+            json={"feedback": "The chorus lands; the verse drags a little.", "allow_replies": True},
+            headers={"Authorization": f"Bearer {writer}"},
+            timeout=30,
+        )
+        assert written.status_code == 200, written.text
+        assert stream.notification("feedback_received", timeout=30).json["kind"] == "feedback_received"
+    # /metrics, scraped from a replica directly, counted the journey.
+    scraped = httpx.get(
+        f"http://{first}:8000/metrics",
+        headers={"Authorization": f"Bearer {production.values['METRICS_TOKEN']}"},
+        timeout=10,
+    )
+    assert scraped.status_code == 200 and 'route="/api/v1/feedback-requests"' in scraped.text
+    assert 'job_last_start_timestamp_seconds{job="assign_groups"}' in scraped.text
+
+
+def test_a_replica_killed_under_load_loses_no_acknowledged_write(production: Production) -> None:
+    """Sign-ups through the proxy from four threads; one replica is killed a third of the way in."""
+    statuses: list[tuple[float, str, int]] = []
+    lock = threading.Lock()
+    emails = iter(f"load{index}@example.com" for index in range(90))
+    killed_at: list[float] = []
+
+    def load() -> None:
+        with production.client() as client:
+            for email in emails:
+                try:
+                    status = client.post(
+                        "/api/v1/auth/register",
+                        json={"email": email, "password": "a production passphrase"},
+                        headers={"Origin": production.base},
+                    ).status_code
+                except httpx.HTTPError:
+                    status = 0
+                client.cookies.clear()
+                with lock:
+                    statuses.append((time.monotonic(), email, status))
+                    if len(statuses) == 30:
+                        victim = production_compose(production.env, "ps", "-q", "web").stdout.split()[-1]
+                        run("docker", "kill", victim, env=production.env)
+                        killed_at.append(time.monotonic())
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(600)
+    acknowledged = {email for _, email, status in statuses if status == 201}
+    stored = set(_psql(production, "SELECT email FROM \"user\" WHERE email LIKE 'load%'"))
+    assert acknowledged <= stored  # nothing acknowledged is lost
+    failed = [(at, status) for at, _, status in statuses if status != 201]
+    settled = killed_at[0] + 12  # the proxy's fail_duration (10 s) and a retry's window
+    assert not [status for at, status in failed if at > settled], failed
+    print(json.dumps({"requests": len(statuses), "failed_during_switch": len(failed)}))

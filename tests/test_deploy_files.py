@@ -43,6 +43,95 @@ def test_compose_file_is_valid_and_wires_the_three_services() -> None:
     assert "init: true" in config  # cron stops promptly on SIGTERM
 
 
+def _production_config() -> str:
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose is missing: `make test` installs Debian's package"
+    result = run(
+        compose,
+        "-f",
+        "docker-compose.prod.yml",
+        "--env-file",
+        ".env.production.example",
+        "config",
+        env={"PIP_INDEX_URL": "", "ENV_FILE": ".env.production.example"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_production_compose_puts_replicas_behind_the_proxy_and_the_pooler() -> None:
+    config = _production_config()
+    for expected in (
+        "image: caddy:2",
+        "image: postgres:15",
+        "image: howsmytrack-pgbouncer",
+        "replicas: 3",
+        "condition: service_completed_successfully",  # migrations before any replica
+        "DATABASE_URL: postgresql://howsmytrack:change-me-to-a-long-random-password@pgbouncer:6432/howsmytrack",
+        "DIRECT_DATABASE_URL: postgresql://howsmytrack:change-me-to-a-long-random-password@db:5432/howsmytrack",
+        "/readyz",
+        "db-data:",
+        "10-role-limits.sh",
+    ):
+        assert expected in config, expected
+    assert ".env.production" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_the_example_production_environment_passes_the_start_up_checks() -> None:
+    from dotenv import dotenv_values
+
+    from settings import ConfigError, Settings
+
+    values = {key: value or "" for key, value in dotenv_values(ROOT / ".env.production.example").items()}
+    settings = Settings.from_env(values)
+    assert settings.environment == "production" and settings.database_is_pooled
+    for broken, reason in (
+        ({"WEB_URL": "http://howsmytrack.example"}, "https://"),
+        ({"SECRET_KEYS": "short"}, "at least 32"),
+        ({"SECRET_KEYS": "", "SECRET_KEY": ""}, "required"),
+        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, "postgresql://"),
+    ):
+        with pytest.raises(ConfigError, match=reason):
+            Settings.from_env({**values, **broken})
+
+
+def test_the_caddyfile_is_valid_and_routes_no_metrics() -> None:
+    caddy = shutil.which("caddy")
+    assert caddy, "caddy is missing: `make test` installs Debian's package"
+    result = run(
+        caddy,
+        "validate",
+        "--adapter",
+        "caddyfile",
+        "--config",
+        "docker/caddy/Caddyfile",
+        env={"SITE_ADDRESS": "localhost"},
+    )
+    assert result.returncode == 0, result.stderr
+    text = (ROOT / "docker/caddy/Caddyfile").read_text()
+    assert "respond @metrics 404" in text and "flush_interval -1" in text and "Strict-Transport-Security" in text
+
+
+@pytest.mark.parametrize("path", ["Dockerfile", "docker/pgbouncer/Dockerfile"], ids=["app", "pgbouncer"])
+def test_production_dockerfiles_pass_hadolint(path: str) -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = run(str(hadolint), "--ignore", "DL3066", path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_production_image_builds_the_client_and_holds_only_what_runs() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert (
+        "FROM node:20-bookworm-slim AS client" in dockerfile and "npm ci" in dockerfile and "vite build" in dockerfile
+    )
+    assert "COPY --from=client --chown=app:app /client/dist client/dist" in dockerfile
+    assert "pipenv install --deploy --system" in dockerfile and "USER 1000:1000" in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    copied = [line.split()[-2] for line in dockerfile.splitlines() if line.startswith("COPY --chown=app:app")]
+    assert not [path for path in copied if path.startswith(("tests", "bench", "client/node_modules", "."))]
+    assert "COPY --from=client --chown=app:app /client/dist client/dist" in (ROOT / "Dockerfile.dev").read_text()
+
+
 def test_dockerfile_passes_hadolint() -> None:
     hadolint = Path(sys.executable).parent / "hadolint"
     result = run(str(hadolint), "Dockerfile.dev")

@@ -8,11 +8,11 @@ import psycopg2
 import pytest
 
 from db.connection import PoolExhausted, PostgresPool, make_database
-from tests.pg import connection_held_elsewhere
+from tests.pg import connection_held_elsewhere, direct_url
 
 
 def _pool(url: str, size: int = 2, timeout: float = 0.3) -> PostgresPool:
-    db = make_database(url, pool_size=size, pool_timeout=1)
+    db = make_database(direct_url(url), pool_size=size, pool_timeout=1)  # the pool itself, not PgBouncer's
     assert isinstance(db, PostgresPool)
     db.wait_timeout = timeout
     return db

@@ -40,7 +40,8 @@ def test_service_answers_503_while_postgres_is_down_and_recovers(
         finally:
             postgres_server.start()
         statuses = [client.get("/api/v1/me", headers=headers).status_code for _ in range(3)]
-        assert statuses[-1] == 200 and client.get("/readyz").status_code == 200
+        # (the probe's query may still wait in PgBouncer's queue from the outage a moment longer)
+        assert statuses[-1] == 200 and eventually(lambda: client.get("/readyz").status_code == 200, 45)
         assert all(status in (200, 503) for status in statuses)
 
 

@@ -66,15 +66,39 @@ def test_a_statement_timeout_is_a_503_timeout(pg_settings: Settings) -> None:
     assert response.status_code == 503 and response.json()["error"]["code"] == "database_timeout"
 
 
-def test_web_sessions_carry_statement_and_idle_transaction_timeouts(pg_settings: Settings) -> None:
-    def limits() -> list[str]:
-        return [
-            database.execute_sql("SHOW statement_timeout").fetchone()[0],
-            database.execute_sql("SHOW idle_in_transaction_session_timeout").fetchone()[0],
-        ]
+def _limits() -> list[str]:
+    return [
+        database.execute_sql("SHOW statement_timeout").fetchone()[0],
+        database.execute_sql("SHOW idle_in_transaction_session_timeout").fetchone()[0],
+    ]
 
-    with _app_with(pg_settings, limits) as client:
+
+def test_web_sessions_carry_statement_and_idle_transaction_timeouts(pg_settings: Settings) -> None:
+    """Connected directly, every session has the limits from its start."""
+    direct = pg_settings.with_changes(database_url=pg_settings.direct_url, direct_database_url="")
+    with _app_with(direct, _limits) as client:
         assert client.get("/test-only/work").json()["result"] == ["15s", "1min"]
+
+
+def test_behind_the_pooler_each_transaction_sets_the_limits(pg_settings: Settings) -> None:
+    """Through PgBouncer (no startup options), a transaction sets the limits for itself with SET
+    LOCAL, and a statement past them inside it is a 503 as on a direct connection."""
+    assert pg_settings.database_is_pooled
+
+    def in_a_transaction() -> list[str]:
+        with database.atomic():
+            return _limits()
+
+    with _app_with(pg_settings, in_a_transaction) as client:
+        assert client.get("/test-only/work").json()["result"] == ["15s", "1min"]
+
+    def slow_write() -> None:
+        with database.atomic():
+            database.execute_sql("SELECT pg_sleep(2)")
+
+    with _app_with(pg_settings.with_changes(db_statement_timeout_ms=100), slow_write) as client:
+        response = client.get("/test-only/work")
+    assert response.status_code == 503 and response.json()["error"]["code"] == "database_timeout"
 
 
 def test_an_exhausted_pool_is_a_503_busy(pg_settings: Settings) -> None:

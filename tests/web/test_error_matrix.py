@@ -209,6 +209,9 @@ def test_a_statement_past_the_timeout_is_a_503(
     path: str,
     doc: Any,
 ) -> None:
-    with TestClient(build_app(pg_settings.with_changes(db_statement_timeout_ms=100))) as client:
+    # Directly connected: every statement has the session's limit (through the pooler a read outside
+    # a transaction has the database role's instead; tests/web/test_database_failures.py).
+    direct = pg_settings.with_changes(database_url=pg_settings.direct_url, direct_database_url="")
+    with TestClient(build_app(direct.with_changes(db_statement_timeout_ms=100))) as client:
         response = _call(client, name, method, path, headers=user_headers)
     assert response.status_code == 503 and _code(response) == "database_timeout"

@@ -15,7 +15,7 @@ from db.migrate import migrate
 from db.notification_listener import PgListener
 from settings import Settings
 from tests.builders import bearer, make_user
-from tests.pg import TestPostgres
+from tests.pg import TestPostgres, direct_url
 from tests.serving import served
 from tests.sse import EventStream
 from tests.web.test_notification_stream import STREAM, notify, server_env
@@ -23,14 +23,15 @@ from tests.web.test_notification_stream import STREAM, notify, server_env
 
 def test_the_listener_reconnects_and_asks_for_a_replay(pg_db: str) -> None:
     messages: queue.Queue[str] = queue.Queue()
-    listener = PgListener(pg_db, notifications.CHANNEL, messages.put, lambda: messages.put("CONNECTED"))
+    # LISTEN needs a session of its own: the direct URL, as the service uses DIRECT_DATABASE_URL.
+    listener = PgListener(direct_url(pg_db), notifications.CHANNEL, messages.put, lambda: messages.put("CONNECTED"))
     listener.start()
     try:
         assert messages.get(timeout=10) == "CONNECTED"
         user = make_user()
         notify(user)
         assert messages.get(timeout=10).startswith("n ")
-        admin = psycopg2.connect(pg_db)
+        admin = psycopg2.connect(direct_url(pg_db))
         admin.autocommit = True
         with admin.cursor() as cursor:
             cursor.execute(
