@@ -39,7 +39,8 @@ RUN PIP_INDEX_URL="${PIP_INDEX_URL:-$(python -c 'from pip._internal.models.index
     && pipenv install --deploy --system \
     && pip uninstall -y pipenv
 
-COPY --chown=app:app application.py settings.py mail.py error_reporting.py ./
+# spotify.cronjob twice: cron's copy, and the app's (it tells members when grouping next runs).
+COPY --chown=app:app application.py settings.py mail.py error_reporting.py spotify.cronjob ./
 COPY --chown=app:app web/ web/
 COPY --chown=app:app db/ db/
 COPY --chown=app:app jobs/ jobs/

@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import shutil
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -332,7 +333,7 @@ class Production:
     values: dict[str, str]
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, verify=self.ca, timeout=30)
+        return httpx.Client(base_url=self.base, verify=ssl.create_default_context(cafile=self.ca), timeout=30)
 
 
 def production_compose(
@@ -358,6 +359,11 @@ def _psql(production: Production, sql: str) -> list[str]:
         production.env, "exec", "-T", "db", "psql", "-U", "howsmytrack", "-d", "howsmytrack", "-At", "-c", sql
     )
     return result.stdout.split()
+
+
+def _logs(production: Production, service: str) -> str:
+    """The end of a service's log, for a failure's message."""
+    return production_compose(production.env, "logs", "--no-color", "--tail", "60", service, check=False).stdout[-6000:]
 
 
 def _replica_addresses(production: Production) -> list[str]:
@@ -459,7 +465,7 @@ def test_production_serves_the_client_and_the_api_over_https_through_the_pooler(
                 json={"media_url": f"https://soundcloud.com/prod/track-{index}", "genre": "pop"},
                 headers={"Authorization": f"Bearer {tokens[email]}"},
             )
-            assert created.status_code == 201, created.text
+            assert created.status_code == 201, created.text + _logs(production, "web")
     # A sign-up's verification email reaches the SMTP server (sent by a replica's mail sender).
     _wait_until(
         "the verification email",
