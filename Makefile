@@ -14,7 +14,7 @@ PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 SMTP_SINK := .venv/postfix/usr/sbin/smtp-sink
 
-.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-static test-suite test-fast test-deps bench-deps lint format typecheck check bench bench-quick bench-live bench-soak bench-durable jobs clean
+.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-static test-suite test-fast test-deps bench-deps lint format typecheck check bench bench-quick bench-production bench-live bench-soak bench-durable jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -148,6 +148,10 @@ bench-soak: bench-deps
 # `make bench` on a PostgreSQL with its crash-safe settings (fsync, synchronous commit, full pages).
 bench-durable: bench-deps
 	$(RUN) python -m bench --durable
+
+# The production path (Caddy over HTTPS, 3 replicas, PgBouncer) against the direct one, in one run.
+bench-production: bench-deps
+	$(RUN) python -m bench.production_path
 
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick

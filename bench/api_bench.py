@@ -150,7 +150,9 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(port: int, target_file: Path, seconds: int, concurrency: int = CONCURRENCY) -> dict[str, Any]:
+def run_wrk(
+    port: int, target_file: Path, seconds: int, concurrency: int = CONCURRENCY, base: str | None = None
+) -> dict[str, Any]:
     threads = min(2, concurrency)  # wrk needs a connection per thread
     env = {**os.environ, "BENCH_TARGETS": str(target_file), "BENCH_THREADS": str(threads)}
     result = subprocess.run(
@@ -162,7 +164,7 @@ def run_wrk(port: int, target_file: Path, seconds: int, concurrency: int = CONCU
             "--latency",
             "-s",
             str(ROOT / "bench" / "wrk.lua"),
-            f"http://127.0.0.1:{port}",
+            base or f"http://127.0.0.1:{port}",
         ],
         capture_output=True,
         text=True,
