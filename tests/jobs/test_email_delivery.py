@@ -150,3 +150,20 @@ def test_in_development_the_log_gives_each_mail_folder_emails_links_in_plain_tex
     with caplog.at_level(logging.INFO, logger="howsmytrack.mail"):
         mailer.send(Message(to="ada@example.com", subject="Confirm", text=f"Hello\n\n{link}\n", html="<p>Hello</p>"))
     assert link in caplog.text and len(list((tmp_path / "mail").iterdir())) == 1
+
+
+def test_send_emails_is_the_safety_net_for_every_kind(db: str, mail_settings: Settings, smtp: SmtpSink) -> None:
+    """Queued while no web process was sending (an account email) or left over from a job's run (a
+    group email): the cron job sends both, once, and a second run finds nothing."""
+    from jobs.send_emails import send_emails
+
+    addresses = _queue_grouped(1)
+    newcomer = make_user("new.member@example.com", email_verified_at=None)
+    with database.connection_context(), database.atomic():
+        outbox.queue_account_email(newcomer.id, outbox.VERIFY_ADDRESS, newcomer.email, token="t0ken", change=False)
+    status, result = execute("send_emails", lambda: send_emails(mail_settings))
+    assert status == 0 and result.counts == {"sent": 2, "retrying": 0, "refused": 0}
+    assert sorted(message["To"] for message in smtp.messages) == sorted([*addresses, "new.member@example.com"])
+    assert "verify-email?token=t0ken" in smtp.bodies(smtp.messages[-1])[0]
+    status, again = execute("send_emails", lambda: send_emails(mail_settings))
+    assert status == 0 and again.counts["sent"] == 0

@@ -143,3 +143,20 @@ def test_a_stopped_server_counts_as_unavailable_not_a_bug(db: str, settings: Set
     with TestClient(build_app(settings)) as client:
         assert client.get("/api/v1/me", headers=bearer(settings, user)).status_code == 200
     assert failure_kind(OperationalError(sqlite3.OperationalError("unable to open database file"))) == UNAVAILABLE
+
+
+def test_a_pooler_that_refuses_the_connection_is_a_503(pg_settings: Settings) -> None:
+    """PgBouncer answers but will not connect this client (here: a database it cannot reach): a
+    503 with Retry-After, never a 500, and not ready."""
+    from starlette.testclient import TestClient
+
+    from tests.builders import bearer, make_user
+    from web.app import build_app
+
+    user = make_user()
+    refused = pg_settings.with_changes(database_url=pg_settings.database_url.rsplit("/", 1)[0] + "/no_such_database")
+    with TestClient(build_app(refused)) as client:
+        response = client.get("/api/v1/me", headers=bearer(pg_settings, user))
+        assert response.status_code == 503 and response.json()["error"]["code"] == "database_unavailable"
+        assert response.headers["Retry-After"]
+        assert client.get("/readyz").status_code == 503
