@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
@@ -215,6 +216,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
 
     items.sort(key=rank)  # stable: the rest keep their order
+    _suffix_xdist_groups(config, items)
+
+
+def _suffix_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--dist loadgroup` sends the tests of one `xdist_group` to one worker by a `@group` suffix on
+    their node ids. pytest-xdist 3.8 writes it to `item._nodeid`, which pytest 9.2 no longer reads,
+    so the groups were silently spread over every worker (each starting its own Docker engine and
+    browser). Until xdist follows, the suffix is written where pytest reads it."""
+    if not config.getvalue("loadgroup"):
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")) for mark in marks})
+        if names and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")  # type: ignore[attr-defined]
 
 
 def pytest_configure(config: pytest.Config) -> None:
