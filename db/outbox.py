@@ -12,7 +12,7 @@ PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite under the write lock), so tw
 the same row. Each message's outcome is recorded: delivered (`sent_at`), refused for good
 (`failed_at`: a recipient the server rejects, an address that cannot be written, or MAX_ATTEMPTS
 used), or retried later (`next_attempt_at`, backing off from 15 s to 10 min, so an SMTP server down
-for half an hour loses nothing). A claim not settled within its lease (its sender died: 45 s for an
+for half an hour loses nothing). A claim not settled within its lease (its sender died: 30 s for an
 account email, 30 min for a job's run) is free to claim again, so delivery is at least once. A
 settled row's payload (a link's token) is emptied.
 """
@@ -70,7 +70,7 @@ MAX_PER_RUN = 200_000
 # A claim not settled by then is taken to be its sender's death. Account emails go a few at a time
 # (a web process's sender takes at most ACCOUNT_BATCH), so theirs is short; a job claims its whole run.
 CLAIM_LEASE = dt.timedelta(minutes=30)
-ACCOUNT_CLAIM_LEASE = dt.timedelta(seconds=45)
+ACCOUNT_CLAIM_LEASE = dt.timedelta(seconds=30)
 ACCOUNT_BATCH = 20
 FIRST_RETRY = dt.timedelta(seconds=15)
 LONGEST_WAIT = dt.timedelta(minutes=10)
@@ -284,15 +284,19 @@ def deliver(
 
 
 def next_due(kinds: Sequence[str]) -> dt.datetime | None:
-    """When the earliest waiting email of `kinds` may be tried (None: nothing waits)."""
-    waiting = (
-        EmailOutbox.kind.in_(list(kinds))
-        & EmailOutbox.sent_at.is_null()
-        & EmailOutbox.failed_at.is_null()
-        & EmailOutbox.claimed_at.is_null()  # a claimed row is another sender's (its lease is checked by polling)
-    )
+    """When the earliest waiting email of `kinds` may be tried (None: nothing waits): an unclaimed
+    one when it is due, a claimed one when its claim's lease runs out (its sender may have died)."""
+    waiting = EmailOutbox.kind.in_(list(kinds)) & EmailOutbox.sent_at.is_null() & EmailOutbox.failed_at.is_null()
     due = fn.MIN(fn.COALESCE(EmailOutbox.next_attempt_at, EmailOutbox.created_at))
-    return _timestamp(EmailOutbox.select(due).where(waiting).scalar())
+    unclaimed = _timestamp(EmailOutbox.select(due).where(waiting & EmailOutbox.claimed_at.is_null()).scalar())
+    claimed = _timestamp(
+        EmailOutbox.select(fn.MIN(EmailOutbox.claimed_at))
+        .where(waiting & EmailOutbox.claimed_at.is_null(False))
+        .scalar()
+    )
+    lease = ACCOUNT_CLAIM_LEASE if set(kinds) <= set(ACCOUNT_KINDS) else CLAIM_LEASE
+    candidates = [when for when in (unclaimed, claimed + lease if claimed else None) if when is not None]
+    return min(candidates) if candidates else None
 
 
 def _timestamp(value: Any) -> dt.datetime | None:
