@@ -224,7 +224,7 @@ def _suffix_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> Non
     their node ids. pytest-xdist 3.8 writes it to `item._nodeid`, which pytest 9.2 no longer reads,
     so the groups were silently spread over every worker (each starting its own Docker engine and
     browser). Until xdist follows, the suffix is written where pytest reads it."""
-    if not config.getvalue("loadgroup"):
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers only
         return
     for item in items:
         marks = item.iter_markers("xdist_group")
