@@ -37,6 +37,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         # On SQLite, what this test process writes reaches the server's streams at their next check.
         "STREAM_CHECK_SECONDS": "1",
+        # A stream whose client left ends at its next heartbeat: the server stops without waiting.
+        "STREAM_HEARTBEAT_SECONDS": "1",
         **extra,
     }
 
