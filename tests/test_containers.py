@@ -32,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.pg import free_port
 from tests.sse import EventStream
@@ -523,14 +524,25 @@ def test_production_serves_the_client_and_the_api_over_https_through_the_pooler(
         )
         assert written.status_code == 200, written.text
         assert stream.notification("feedback_received", timeout=30).json["kind"] == "feedback_received"
-    # /metrics, scraped from a replica directly, counted the journey.
-    scraped = httpx.get(
-        f"http://{first}:8000/metrics",
-        headers={"Authorization": f"Bearer {production.values['METRICS_TOKEN']}"},
-        timeout=10,
-    )
-    assert scraped.status_code == 200 and 'route="/api/v1/feedback-requests"' in scraped.text
-    assert 'job_last_start_timestamp_seconds{job="assign_groups"}' in scraped.text
+    # /metrics, scraped from each replica directly (as Prometheus does), counted the journey: the
+    # proxy spread the four requests over the replicas, and the replicas' counts add up to four.
+    created = 0.0
+    for address in _replica_addresses(production):
+        scraped = httpx.get(
+            f"http://{address}:8000/metrics",
+            headers={"Authorization": f"Bearer {production.values['METRICS_TOKEN']}"},
+            timeout=10,
+        )
+        assert scraped.status_code == 200
+        assert 'job_last_start_timestamp_seconds{job="assign_groups"}' in scraped.text  # read from the database
+        for family in text_string_to_metric_families(scraped.text):
+            created += sum(
+                sample.value
+                for sample in family.samples
+                if sample.name == "http_requests_total"
+                and sample.labels == {"route": "/api/v1/feedback-requests", "method": "POST", "status": "201"}
+            )
+    assert created == 4
 
 
 def test_a_replica_killed_under_load_loses_no_acknowledged_write(production: Production) -> None:
