@@ -413,6 +413,9 @@ def production(stand_in_images: dict[str, str], tmp_path_factory: pytest.TempPat
         production_compose(env, "up", "-d", "--scale", "web=3", "--scale", "cron=2")
         base = f"https://localhost:{https_port}"
         _wait_until("Caddy to serve the replicas", lambda: _status_insecure(base + "/readyz") == 200, 240)
+        started = Production(env, base, "", values)
+        for address in _replica_addresses(started):  # every replica up, not only the first to answer
+            _wait_until(f"replica {address}", lambda a=address: _status(f"http://{a}:8000/readyz") == 200, 240)
         ca = folder / "caddy-root.crt"
         root = production_compose(env, "exec", "-T", "proxy", "cat", "/data/caddy/pki/authorities/local/root.crt")
         ca.write_text(root.stdout)
