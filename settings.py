@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     password_hash_concurrency: Count = 2
     # Hours a group's members have to write their feedback (see db/deadlines.py).
     group_deadline_hours: Count = 72
+    # The reviewer rating (db/ratings.py): how many ratings' worth the site's mean counts for (a
+    # newcomer starts there), and the age at which a rating counts half.
+    rating_prior_weight: float = Field(default=3.0, gt=0, le=1000)
+    rating_half_life_days: float = Field(default=90.0, gt=0, le=36500)
     # Live notification streams: open at once per user and process, and per process for everyone;
     # a comment line every `heartbeat` seconds; the token checked again (and, on SQLite, the inbox
     # read) every `check`.

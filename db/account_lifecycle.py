@@ -26,7 +26,7 @@ from typing import Any
 
 from peewee import IntegrityError, fn
 
-from db import outbox, visibility
+from db import outbox, response_details, visibility
 from db.accounts import CHANGE, EMAIL_TAKEN, VERIFY, CurrentUser, drop_pending_email, register
 from db.bans import NOT_BANNED
 from db.connection import database
@@ -45,6 +45,7 @@ from db.models import (
     iso,
     utcnow,
 )
+from db.payloads import GUIDED_COLUMNS
 from db.rows import dict_rows
 from db.sql import Statement
 from db.withdrawal import leave_exchange
@@ -211,7 +212,7 @@ def _stamped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # Feedback on the caller's tracks as the group page shows it: only what they may read yet.
 RECEIVED = Statement(f"""
 SELECT fr.id, fr.request_id, fr.group_id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating, fr.extra,
-    fr.hidden_at
+    fr.hidden_at, fr.strongest_moment, fr.biggest_problem, fr.next_step, fr.notes
 FROM feedback_response fr JOIN feedback_request mine ON fr.request_id = mine.id
 WHERE mine.user_id = :user AND {visibility.readable_by_owner("mine.user_id", "fr")}
 ORDER BY fr.submitted_at, fr.id
@@ -219,10 +220,12 @@ ORDER BY fr.submitted_at, fr.id
 
 
 def _moderated(row: dict[str, Any], text: str, own: bool) -> dict[str, Any]:
-    """A moderator's removal shows as on every page: the text goes, except from its writer's own copy."""
+    """A moderator's removal shows as on every page: the text goes (with the guided form's fields),
+    except from its writer's own copy."""
     removed = row.pop("hidden_at") is not None
     if removed and not own:
         row[text] = ""
+        row.update({name: None for name in GUIDED_COLUMNS if name in row})
     for flag in ("allow_replies", "extra"):
         if flag in row:
             row[flag] = bool(row[flag])  # SQLite's raw rows give 0/1
@@ -257,6 +260,7 @@ def export(user: CurrentUser) -> dict[str, Any]:
         FeedbackResponse.rating,
         FeedbackResponse.extra,
         FeedbackResponse.hidden_at,
+        *(getattr(FeedbackResponse, name) for name in GUIDED_COLUMNS),
     )
     written = [
         _moderated(row, "feedback", own=True)
@@ -267,6 +271,9 @@ def export(user: CurrentUser) -> dict[str, Any]:
         )
     ]
     received = [_moderated(row, "feedback", own=False) for row in RECEIVED.rows(user=user.id)]
+    parts = response_details.read(response_details.EXPORT, user.id)
+    for row in written + received:
+        row["marks"], row["aspects"] = parts[row["id"]].marks, parts[row["id"]].aspects
     threads = [row["id"] for row in written] + [row["id"] for row in received if row["rating"] is not None]
     replies = []
     if threads:

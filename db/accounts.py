@@ -35,7 +35,7 @@ def _by_email(email: str) -> Any:
 
 
 USER_QUERY = Statement(f"""
-SELECT u.id, u.email, u.rating, u.send_reminder_emails, u.is_admin, u.created_at, u.token_version,
+SELECT u.id, u.email, u.rating, u.rating_percentile, u.send_reminder_emails, u.is_admin, u.created_at, u.token_version,
     u.email_verified_at, u.pending_email,
     {visibility.owed_count("u.id")} AS owed, {visibility.unread_replies("u.id")} AS unread,
     {notifications.unread_count("u.id")} AS inbox_unread, {deadlines.active_strikes_sql("u.id", ":now")} AS strikes,
@@ -73,6 +73,7 @@ def _user_from_row(row: dict[str, Any]) -> dict[str, Any]:
         "id": row["id"],
         "email": row["email"],
         "rating": None if row["rating"] is None else round(float(row["rating"]), 2),
+        "rating_percentile": None if row["rating_percentile"] is None else round(float(row["rating_percentile"])),
         "send_reminder_emails": bool(row["send_reminder_emails"]),
         "is_admin": bool(row["is_admin"]),
         "created_at": iso(row["created_at"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from db import effort
 from db.admin_lists import GROUPS, USERS
 from db.errors import NotFound
 from db.models import iso, utcnow
@@ -18,7 +19,9 @@ SELECT
         AS mean_rating_received,
     (SELECT AVG(r.rating * 1.0) FROM feedback_response r JOIN feedback_request t ON t.id = r.request_id
         WHERE t.user_id = :user AND r.rating IS NOT NULL) AS mean_rating_given,
-    (SELECT COUNT(*) FROM feedback_response o WHERE o.user_id = :user AND o.submitted_at IS NULL) AS owed
+    (SELECT COUNT(*) FROM feedback_response o WHERE o.user_id = :user AND o.submitted_at IS NULL) AS owed,
+    (SELECT COUNT(*) FROM feedback_refusal f WHERE f.user_id = :user AND f.reason = 'too_short') AS too_short,
+    (SELECT COUNT(*) FROM feedback_refusal f WHERE f.user_id = :user AND f.reason = 'repeated') AS repeated
 """)
 
 _USER_REQUESTS = Statement("""
@@ -52,6 +55,8 @@ def user_detail(user_id: int) -> dict[str, Any]:
         "feedback_written": int(figures["written"]),
         "feedback_received": int(figures["received"]),
         "feedback_owed": int(figures["owed"]),
+        # The effort gate's refusals of this reviewer's feedback (db/effort.py), by reason.
+        "feedback_refusals": {reason: int(figures[reason]) for reason in effort.REASONS},
         "mean_rating_received": _mean(figures["mean_rating_received"]),
         "mean_rating_given": _mean(figures["mean_rating_given"]),
         "requests": [

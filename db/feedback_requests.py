@@ -7,7 +7,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from db import deadlines, notifications
+from db import aspects, deadlines, notifications
 from db.connection import database
 from db.errors import Conflict, NotFound, ValidationFailed
 from db.media import ACCEPTED_FORMS, media_type
@@ -63,7 +63,15 @@ def _track_fields(kind: str | None) -> dict[str, Any]:
     }
 
 
+def _columns(data: dict[str, Any]) -> dict[str, Any]:
+    """Body fields as column values (the aspect list as its stored text)."""
+    if "aspects" in data:
+        data = data | {"aspects": aspects.stored(aspects.checked(data["aspects"]))}
+    return data
+
+
 def create_request(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    data = _columns(data)
     kind = _checked_media(data.get("media_url"))
     with database.atomic():
         _check_conflicts(user_id, data.get("media_url"))
@@ -99,7 +107,7 @@ def update_request(user_id: int, request_id: int, changes: dict[str, Any]) -> di
         current = _owned(user_id, request_id)
         if current["group_id"] is not None:
             raise Conflict("already_grouped", "This request is already in a group and can no longer change.")
-        values = dict(changes)
+        values = _columns(changes)
         if "media_url" in changes and changes["media_url"] != current["media_url"]:
             kind = _checked_media(changes["media_url"])
             _check_conflicts(user_id, changes["media_url"], exclude_id=request_id)

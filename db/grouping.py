@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from db import deadlines, notifications, outbox
+from db import deadlines, notifications, outbox, ratings
 from db.account_lifecycle import VERIFIED
 from db.bans import NOT_BANNED
 from db.bulk import batched, insert_rows, update_from_values
@@ -43,8 +43,18 @@ def read_candidates(now: datetime) -> list[Candidate]:
     if is_postgres():
         rows = rows.for_update(of=FeedbackRequest)
     struck = deadlines.struck_users(now)
+    # Members the ratings job has not rated yet (new since it ran) stand at the formula's prior.
+    prior = ratings.newcomer_rating(now)
     return [
-        Candidate(id, user_id, bool(tracked), genre or "no_genre", created_at, rating, struck=user_id in struck)
+        Candidate(
+            id,
+            user_id,
+            bool(tracked),
+            genre or "no_genre",
+            created_at,
+            prior if rating is None else rating,
+            struck=user_id in struck,
+        )
         for id, user_id, tracked, genre, created_at, rating in tuple_rows(rows)
     ]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from db import visibility
+from db import response_details, visibility
 from db.errors import NotFound
 from db.models import iso
 from db.payloads import page_of, request_columns_sql, request_payload, response_payload
@@ -62,6 +62,7 @@ def _response_select(condition: str) -> str:
     """Responses with the request they are about and the viewer's (`:user`) reply counts."""
     return f"""
 SELECT fr.id, fr.feedback, fr.submitted_at, fr.allow_replies, fr.rating, fr.hidden_at,
+    fr.strongest_moment, fr.biggest_problem, fr.next_step, fr.notes,
     {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
     (SELECT COUNT(*) FROM reply all_replies WHERE all_replies.response_id = fr.id) AS reply_count,
     {visibility.unread_on(":user", "fr", owner="reviewed.user_id")} AS unread_count,
@@ -121,6 +122,7 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound()
     responses = GROUP_RESPONSES.rows(user=user_id, group=group_id, request=row["id"])
+    parts = response_details.read(response_details.IN_GROUP, user_id, group=group_id)
     to_review = [item for item in responses if not item["received"]]
     received = [item for item in responses if item["received"]]
     return {
@@ -134,7 +136,7 @@ def get_group(user_id: int, group_id: int) -> dict[str, Any]:
         "members": int(row["tracked"]),
         "trackless_members": int(row["trackless"]),
         # Who rated what stays hidden from the writer.
-        "to_review": [response_payload(item, show_rating=False) for item in to_review],
+        "to_review": [response_payload(item, False, parts[item["id"]]) for item in to_review],
         "received_count": len(received),
-        "received": [response_payload(item, show_rating=True) for item in received] if row["unlocked"] else None,
+        "received": [response_payload(item, True, parts[item["id"]]) for item in received] if row["unlocked"] else None,
     }

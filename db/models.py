@@ -46,6 +46,8 @@ class User(BaseModel):
     email = CharField(max_length=254)
     password_hash = CharField(max_length=255)
     rating = FloatField(null=True)
+    # The share of rated reviewers rated below this user (0-100), set with `rating` by the job.
+    rating_percentile = FloatField(null=True)
     send_reminder_emails = BooleanField(default=True)
     is_admin = BooleanField(default=False)
     # Bumped on password change: every token carrying an older version is refused.
@@ -122,6 +124,9 @@ class FeedbackRequest(BaseModel):
     track_next_fetch_at = DateTimeField(null=True)
     reminder_sent_at = DateTimeField(null=True)
     last_call_sent_at = DateTimeField(null=True)
+    # Focus aspects (db/aspects.py keys), comma-separated in the documented order; "" for none.
+    aspects = CharField(max_length=200, default="")
+    track_length_s = IntegerField(null=True)
 
     @classmethod
     def unassigned(cls) -> ModelSelect[FeedbackRequest]:
@@ -143,6 +148,44 @@ class FeedbackResponse(BaseModel):
     # Written on a recommended track from outside its group (db/recommendations.py).
     extra = BooleanField(default=False)
     hidden_at = DateTimeField(null=True)
+    # The guided form's fields (null when written as one free text); `feedback` holds them composed.
+    strongest_moment = TextField(null=True)
+    biggest_problem = TextField(null=True)
+    next_step = TextField(null=True)
+    notes = TextField(null=True)
+
+
+class AspectAnswer(BaseModel):
+    """A reviewer's answer on one focus aspect the artist asked about."""
+
+    id = AutoField()
+    response = ForeignKeyField(FeedbackResponse, on_delete="CASCADE")
+    aspect = CharField(max_length=30)
+    text = TextField()
+    score = SmallIntegerField(null=True)
+
+    class Meta:
+        indexes = ((("response", "aspect"), True),)
+
+
+class FeedbackMark(BaseModel):
+    """A note pinned to a moment (`at_s`) or a range (`at_s`..`to_s`) of the track, in whole seconds."""
+
+    id = AutoField()
+    response = ForeignKeyField(FeedbackResponse, on_delete="CASCADE")
+    at_s = IntegerField()
+    to_s = IntegerField(null=True)
+    text = TextField()
+
+
+class FeedbackRefusal(BaseModel):
+    """Feedback the effort gate refused (db/effort.py): `too_short` or `repeated`."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    response_id = IntegerField(null=True)  # null: extra feedback, refused before it had a row
+    reason = CharField(max_length=20)
+    created_at = DateTimeField(default=utcnow)
 
 
 class Reply(BaseModel):
@@ -281,6 +324,9 @@ ALL_MODELS = [
     FeedbackGroup,
     FeedbackRequest,
     FeedbackResponse,
+    AspectAnswer,
+    FeedbackMark,
+    FeedbackRefusal,
     Reply,
     JobRun,
     EmailOutbox,

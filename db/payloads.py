@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from db import aspects
 from db.media import HAS_METADATA, embed_url
 from db.models import iso, utcnow
+from db.response_details import Details
 from db.schedule import next_run
+
+GUIDED_COLUMNS = ("strongest_moment", "biggest_problem", "next_step", "notes")
 
 REQUEST_COLUMNS = (
     "id",
@@ -23,6 +27,8 @@ REQUEST_COLUMNS = (
     "track_embed_html",
     "track_fetched_at",
     "track_fetch_attempts",
+    "aspects",
+    "track_length_s",
 )
 MAX_FETCH_ATTEMPTS = 8
 
@@ -57,6 +63,8 @@ def request_payload(row: dict[str, Any], prefix: str = "", with_email_flag: bool
         "media_type": col("media_type"),
         "genre": col("genre"),
         "feedback_prompt": col("feedback_prompt"),
+        "aspects": aspects.parsed(col("aspects")),
+        "track_length_s": col("track_length_s"),
     }
     if with_email_flag:
         payload["email_when_grouped"] = bool(col("email_when_grouped"))
@@ -83,18 +91,24 @@ def track_status(kind: str | None, fetched_at: object, attempts: int) -> str | N
     return "failed" if attempts >= MAX_FETCH_ATTEMPTS else "pending"
 
 
-def response_payload(row: dict[str, Any], show_rating: bool) -> dict[str, Any]:
-    """The contract's `response` from a row of response columns plus `req_`-prefixed request columns.
+def response_payload(row: dict[str, Any], show_rating: bool, details: Details) -> dict[str, Any]:
+    """The contract's `response` from a row of response columns plus `req_`-prefixed request columns,
+    and its marks and aspect answers (db/response_details.py, already limited to what the viewer may read).
 
     Reply counts show only where the viewer's thread is open (`thread_open`, from db.visibility).
-    Feedback a moderator removed (`hidden_at`) shows without its text, to everyone.
+    Feedback a moderator removed (`hidden_at`) shows without its text, marks or form, to everyone.
     """
     show_replies = bool(row["thread_open"])
     removed = row["hidden_at"] is not None
+    guided = None
+    if row["strongest_moment"] is not None and not removed:
+        guided = {"aspects": details.aspects} | {name: row[name] for name in GUIDED_COLUMNS}
     return {
         "id": row["id"],
         "request": request_payload(row, "req_", with_email_flag=False),
         "feedback": "" if removed else row["feedback"],
+        "guided": guided,
+        "marks": [] if removed else details.marks,
         "removed_by_moderator": removed,
         "submitted": row["submitted_at"] is not None,
         "submitted_at": iso(row["submitted_at"]),

@@ -24,10 +24,11 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from db import deadlines, notifications
+from db import aspects, deadlines, notifications, submissions
 from db.accounts import CurrentUser
 from db.connection import database
 from db.errors import Conflict, NotFound
+from db.feedback_form import Submission
 from db.models import FeedbackResponse, iso, utcnow
 from db.payloads import request_columns_sql, request_payload
 from db.sql import Statement
@@ -154,7 +155,7 @@ def for_day(user: CurrentUser, day: dt.date, now: dt.datetime) -> dict[str, Any]
 # --- extra feedback -----------------------------------------------------------------------------
 
 _EXTRA_TARGET = Statement("""
-SELECT req.id, req.user_id AS owner_id, req.group_id, n.missing,
+SELECT req.id, req.user_id AS owner_id, req.group_id, n.missing, req.aspects, req.track_length_s,
     EXISTS (SELECT 1 FROM recommendation rec WHERE rec.request_id = req.id AND rec.user_id = :user) AS recommended,
     EXISTS (SELECT 1 FROM feedback_response done WHERE done.request_id = req.id AND done.user_id = :user) AS written
 FROM feedback_request req LEFT JOIN needs_feedback n ON n.request_id = req.id AND n.expires_at > :now
@@ -167,7 +168,7 @@ _NEED_ONE_LESS = Statement("UPDATE needs_feedback SET missing = missing - 1 WHER
 _MET = Statement("DELETE FROM needs_feedback WHERE request_id = :request AND missing <= 0")
 
 
-def write_extra(user: CurrentUser, request_id: int, feedback: str, allow_replies: bool) -> int:
+def write_extra(user: CurrentUser, request_id: int, submission: Submission) -> int:
     """Write extra feedback on a track recommended to the caller; returns the response's id."""
     now = utcnow()
     with database.atomic():
@@ -178,30 +179,37 @@ def write_extra(user: CurrentUser, request_id: int, feedback: str, allow_replies
             raise Conflict("already_submitted", "You already wrote feedback on this track.")
         if target["missing"] is None:
             raise Conflict("no_longer_needed", "This track has all the feedback it was promised now; thank you!")
-        try:
-            with database.atomic():  # a savepoint: PostgreSQL's transaction stays usable after a refusal
-                response = FeedbackResponse.create(
-                    request=request_id,
-                    user=user.id,
-                    group=target["group_id"],
-                    feedback=feedback,
-                    allow_replies=allow_replies,
-                    submitted_at=now,
-                    extra=True,
-                )
-        except IntegrityError:
-            # The same writer's simultaneous request got there first (one response per writer and track).
-            raise Conflict("already_submitted", "You already wrote feedback on this track.") from None
-        _NEED_ONE_LESS.execute(request=request_id)
-        _MET.execute(request=request_id)
-        deadlines.clear_oldest(user.id, target["group_id"], now)
-        received = _RECEIVED.first(request=request_id)
-        notifications.notify(
-            target["owner_id"],
-            notifications.FEEDBACK_RECEIVED,
-            group_id=target["group_id"],
-            request_id=request_id,
-            response_id=response.id,
-            count=int(received["n"]) if received else None,
+        asked = aspects.parsed(target["aspects"])
+        checked = submissions.check(
+            user.id, submissions.Target(request_id, None, asked, target["track_length_s"]), submission
         )
-        return int(response.id)
+        if isinstance(checked, submissions.Checked):
+            return _write_extra(user, request_id, target, checked, now)
+    raise checked.error()  # after the transaction, which keeps the record of the refusal
+
+
+def _write_extra(
+    user: CurrentUser, request_id: int, target: dict[str, Any], checked: submissions.Checked, now: dt.datetime
+) -> int:
+    try:
+        with database.atomic():  # a savepoint: PostgreSQL's transaction stays usable after a refusal
+            response = FeedbackResponse.create(
+                request=request_id, user=user.id, group=target["group_id"], extra=True, feedback=""
+            )
+    except IntegrityError:
+        # The same writer's simultaneous request got there first (one response per writer and track).
+        raise Conflict("already_submitted", "You already wrote feedback on this track.") from None
+    submissions.store(response.id, checked)
+    _NEED_ONE_LESS.execute(request=request_id)
+    _MET.execute(request=request_id)
+    deadlines.clear_oldest(user.id, target["group_id"], now)
+    received = _RECEIVED.first(request=request_id)
+    notifications.notify(
+        target["owner_id"],
+        notifications.FEEDBACK_RECEIVED,
+        group_id=target["group_id"],
+        request_id=request_id,
+        response_id=response.id,
+        count=int(received["n"]) if received else None,
+    )
+    return int(response.id)

@@ -12,10 +12,11 @@ from typing import Any
 
 from peewee import SQL
 
-from db import deadlines, notifications, visibility
+from db import aspects, deadlines, notifications, response_details, submissions, visibility
 from db.accounts import CurrentUser
 from db.connection import database, is_postgres
 from db.errors import Conflict, Forbidden, NotFound
+from db.feedback_form import Submission
 from db.groups import ONE_RESPONSE
 from db.models import FeedbackResponse, Reply, iso, utcnow
 from db.payloads import response_payload
@@ -31,6 +32,7 @@ class Role:
     writer_id: int
     owner_id: int
     group_id: int
+    request_id: int
     is_writer: bool
     is_owner: bool
     submitted: bool
@@ -39,6 +41,8 @@ class Role:
     owner_unlocked: bool
     thread_open: bool
     replies_open: bool
+    asked: list[str]  # the focus aspects the track's owner asked about
+    track_length_s: int | None
 
     @property
     def owner_can_read(self) -> bool:
@@ -47,7 +51,8 @@ class Role:
 
 
 ROLE = Statement(f"""
-SELECT fr.user_id AS writer_id, fr.group_id, fr.submitted_at, fr.rating, fr.allow_replies, reviewed.user_id AS owner_id,
+SELECT fr.user_id AS writer_id, fr.group_id, fr.request_id, fr.submitted_at, fr.rating, fr.allow_replies, reviewed.user_id AS owner_id,
+    reviewed.aspects, reviewed.track_length_s,
     {visibility.unlocked("reviewed.user_id", "fr.group_id")} AS owner_unlocked,
     {visibility.thread_open_to(":user", "fr", owner="reviewed.user_id")} AS thread_open,
     {visibility.replies_open("fr")} AS replies_open
@@ -66,6 +71,7 @@ def _role(user_id: int, response_id: int) -> Role:
         writer_id=row["writer_id"],
         owner_id=row["owner_id"],
         group_id=row["group_id"],
+        request_id=row["request_id"],
         is_writer=row["writer_id"] == user_id,
         is_owner=is_owner,
         submitted=row["submitted_at"] is not None,
@@ -74,31 +80,36 @@ def _role(user_id: int, response_id: int) -> Role:
         owner_unlocked=is_owner and bool(row["owner_unlocked"]),
         thread_open=bool(row["thread_open"]),
         replies_open=bool(row["replies_open"]),
+        asked=aspects.parsed(row["aspects"]),
+        track_length_s=row["track_length_s"],
     )
 
 
 def _payload(user_id: int, response_id: int, as_owner: bool) -> dict[str, Any]:
     row = ONE_RESPONSE.first(user=user_id, response=response_id)
     assert row is not None
-    return response_payload(row, show_rating=as_owner)
+    parts = response_details.read(response_details.ONE, user_id, response=response_id)
+    return response_payload(row, as_owner, parts[response_id])
 
 
-def submit_response(user: CurrentUser, response_id: int, feedback: str, allow_replies: bool) -> dict[str, Any]:
+def submit_response(user: CurrentUser, response_id: int, submission: Submission) -> dict[str, Any]:
+    """Store the feedback, its aspect answers and its marks in one transaction, once. Feedback the
+    effort gate refuses is not stored; the refusal is (db/effort.py)."""
     with database.atomic():
         role = _role(user.id, response_id)
         if not role.is_writer:
             if role.owner_can_read:
                 raise Forbidden("forbidden", "Only the writer of this feedback can change it.")
             raise NotFound()
-        updated = (
-            FeedbackResponse.update(feedback=feedback, allow_replies=allow_replies, submitted_at=utcnow())
-            .where((FeedbackResponse.id == response_id) & FeedbackResponse.submitted_at.is_null())
-            .execute()
-        )
-        if not updated:
-            raise Conflict("already_submitted", "This feedback was already submitted.")
-        _after_submission(user.id, response_id)
-        return _payload(user.id, response_id, as_owner=False)
+        if role.submitted:
+            raise submissions.ALREADY_SUBMITTED
+        target = submissions.Target(role.request_id, response_id, role.asked, role.track_length_s)
+        checked = submissions.check(user.id, target, submission)
+        if isinstance(checked, submissions.Checked):
+            submissions.store(response_id, checked)
+            _after_submission(user.id, response_id)
+            return _payload(user.id, response_id, as_owner=False)
+    raise checked.error()  # after the transaction, which keeps the record of the refusal
 
 
 AFTER_SUBMISSION = Statement(f"""

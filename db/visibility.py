@@ -40,6 +40,12 @@ def readable_by_owner(owner: str, response: str) -> str:
     return f"({submitted(response)} AND {unlocked(owner, f'{response}.group_id')})"
 
 
+def readable_by(user: str, response: str, owner: str) -> str:
+    """True when `user` may read `response` (an alias of feedback_response whose track's owner is the
+    column `owner`): they wrote it, or they own the track and may read it (`readable_by_owner`)."""
+    return f"({response}.user_id = {user} OR ({owner} = {user} AND {readable_by_owner(owner, response)}))"
+
+
 def owed_count(user: str) -> str:
     """How many responses `user` still owes, over all their groups."""
     return f"(SELECT COUNT(*) FROM feedback_response owed WHERE owed.user_id = {user} AND owed.submitted_at IS NULL)"

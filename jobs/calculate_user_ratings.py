@@ -1,45 +1,28 @@
-"""calculate_user_ratings: each user's rating = mean of their latest 15 rated, submitted responses.
+"""calculate_user_ratings: each user's reviewer rating and percentile (the formula: db/ratings.py).
 
 Crontab (02:00 UTC):  0 2 * * *  python -m jobs calculate_user_ratings
 Operator:             docker compose exec cron python -m jobs calculate_user_ratings
 
-One set-based UPDATE: a window function numbers each writer's rated responses newest first
-(by submission time); users with fewer than 3 keep their previous rating. Feedback a moderator
-removed (`hidden_at`) does not count.
+One set-based UPDATE over every user: a Bayesian average of their feedback's ratings, each
+corrected for its rater's leniency and weighted by its age, with the site's mean as the prior
+(RATING_PRIOR_WEIGHT, RATING_HALF_LIFE_DAYS). Reads the primary: it writes what it reads.
 """
 
 from __future__ import annotations
 
-from db.connection import database
+from db.models import utcnow
+from db.ratings import update_ratings
 from jobs.runner import JobResult, job_main, job_transaction
 from settings import Settings
 
 JOB = "calculate_user_ratings"
-WINDOW = 15
-MINIMUM = 3
-
-UPDATE_RATINGS = f"""
-UPDATE "user" SET rating = recent.mean
-FROM (
-    SELECT user_id, AVG(rating * 1.0) AS mean
-    FROM (
-        SELECT user_id, rating,
-               ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY submitted_at DESC, id DESC) AS position
-        FROM feedback_response
-        WHERE rating IS NOT NULL AND submitted_at IS NOT NULL AND hidden_at IS NULL
-    ) AS ranked
-    WHERE position <= {WINDOW}
-    GROUP BY user_id
-    HAVING COUNT(*) >= {MINIMUM}
-) AS recent
-WHERE "user".id = recent.user_id
-  AND ("user".rating IS NULL OR ABS("user".rating - recent.mean) > 1e-9)
-"""
 
 
 def calculate_user_ratings(settings: Settings | None = None) -> JobResult:
+    settings = settings or Settings.from_env()
+    now = utcnow()
     with job_transaction(JOB):
-        changed = database.execute_sql(UPDATE_RATINGS).rowcount
+        changed = update_ratings(now, settings.rating_prior_weight, settings.rating_half_life_days)
     return JobResult(f"{changed} rating(s) changed", {"changed": changed})
 
 

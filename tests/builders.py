@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,62 @@ from web.tokens import issue_token
 PASSWORD = "correct horse battery"
 PASSWORD_HASH = hash_password(PASSWORD)
 _numbers = itertools.count(1)
+
+
+# Words for feedback that passes the effort gate (db/effort.py): 40 or more, and each text unlike the others.
+_VOCABULARY = [
+    "kick",
+    "snare",
+    "bass",
+    "pads",
+    "vocal",
+    "chorus",
+    "verse",
+    "bridge",
+    "drop",
+    "intro",
+    "outro",
+    "reverb",
+    "delay",
+    "compression",
+    "sidechain",
+    "stereo",
+    "width",
+    "low",
+    "end",
+    "mids",
+    "highs",
+    "hats",
+    "groove",
+    "swing",
+    "melody",
+    "chords",
+    "hook",
+    "lyrics",
+    "tempo",
+    "build",
+    "tension",
+    "release",
+    "mastering",
+    "loudness",
+    "punch",
+    "warmth",
+    "clarity",
+    "texture",
+    "synth",
+    "sample",
+    "arrangement",
+    "transition",
+    "fill",
+    "breakdown",
+]
+
+
+def feedback_text(lead: str = "", words: int = 45) -> str:
+    """Feedback long enough for the effort gate and different from every other this run writes."""
+    n = next(_numbers)
+    picks = random.Random(n).choices(_VOCABULARY, k=words)
+    return " ".join(filter(None, [lead, f"(note {n})", *picks]))
 
 
 def make_user(email: str | None = None, rating: float | None = None, **fields: Any) -> User:

@@ -34,6 +34,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.builders import feedback_text
 from tests.pg import free_port
 from tests.sse import EventStream
 
@@ -521,7 +522,7 @@ def test_production_serves_the_client_and_the_api_over_https_through_the_pooler(
         mine = next(item for item in group["to_review"] if str(item["request"]["media_url"]).endswith("track-0"))
         written = httpx.put(
             f"http://{second}:8000/api/v1/responses/{mine['id']}",
-            json={"feedback": "The chorus lands; the verse drags a little.", "allow_replies": True},
+            json={"feedback": feedback_text("The chorus lands; the verse drags a little."), "allow_replies": True},
             headers={"Authorization": f"Bearer {writer}"},
             timeout=30,
         )

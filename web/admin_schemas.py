@@ -212,10 +212,18 @@ class ReportBrief(BaseModel):
     created_at: datetime
 
 
+class FeedbackRefusals(BaseModel):
+    """How often the effort gate refused this reviewer's feedback, by reason."""
+
+    too_short: int = Field(description="Fewer than 40 words over all the fields.")
+    repeated: int = Field(description="80 % or more the same as one of their last 50 responses.")
+
+
 class AdminUserDetail(AdminUser):
     feedback_written: int
     feedback_received: int
     feedback_owed: int
+    feedback_refusals: FeedbackRefusals
     mean_rating_received: float | None
     mean_rating_given: float | None
     requests: list[UserRequest] = Field(description="The latest 50.")

@@ -48,6 +48,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unsupported_media_type": (415, "Send the body as application/json."),
     "validation_error": (422, "Some fields are not valid."),
     "invalid_media_url": (422, "This link is not one we can use."),
+    "feedback_too_generic": (
+        422,
+        "Your feedback has 23 words; write at least 40 over all the fields: what you heard, where, and what you "
+        "would try.",
+    ),
     "rate_limited": (429, "Too many attempts; try again later."),
     "too_many_streams": (429, "You have too many live streams open; close one (another tab?) first."),
     "internal_error": (500, "Something went wrong on our side (request 3f2a…)."),

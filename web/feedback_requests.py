@@ -8,12 +8,13 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from db import feedback_requests
+from db import aspects, feedback_requests
 from db.genres import GENRES
 from db.media import embed_url, media_type
 from web.bodies import parse_body, parse_query
 from web.routing import RouteDoc, api, json_response, no_content
 from web.schemas import (
+    AspectList,
     FeedbackRequestCreate,
     FeedbackRequestFilter,
     FeedbackRequestUpdate,
@@ -35,6 +36,10 @@ def _with_track_refresh(request: Request, response: Response, payloads: list[dic
 
 async def list_genres(request: Request) -> Response:
     return json_response([{"key": key, "label": label} for key, label in GENRES.items()])
+
+
+async def list_aspects(request: Request) -> Response:
+    return json_response(aspects.listing())
 
 
 async def get_media_info(request: Request) -> Response:
@@ -92,6 +97,20 @@ routes = [
             auth=False,
             database=False,
             description="Keys with their labels, in the order a form lists them.",
+        ),
+    ),
+    api(
+        "/aspects",
+        list_aspects,
+        "GET",
+        RouteDoc(
+            "The focus aspects a request can ask about",
+            TAG,
+            response=AspectList,
+            auth=False,
+            database=False,
+            description="Keys with their labels and what each covers, in the order a form lists them; a request "
+            "names up to three in `aspects`, and reviewers answer each in its own field.",
         ),
     ),
     api(

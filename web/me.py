@@ -7,13 +7,13 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import Response
 
-from db import account_lifecycle, accounts, rate_limits
+from db import account_lifecycle, accounts, progress, rate_limits
 from db.connection import run_in_db
 from db.errors import ValidationFailed
 from web.bodies import parse_body
 from web.passwords import hash_new_password, password_matches
 from web.routing import RouteDoc, api, conditional_json, json_response, no_content
-from web.schemas import AccountDeletion, AccountExport, MeUpdate, PasswordChange, Status, UserEnvelope
+from web.schemas import AccountDeletion, AccountExport, MeUpdate, PasswordChange, Progress, Status, UserEnvelope
 from web.session import (
     COOKIE,
     clear_session_cookie,
@@ -80,6 +80,10 @@ async def delete_me(request: Request) -> Response:
     return response
 
 
+async def my_progress(request: Request) -> Response:
+    return json_response(await with_user(request, lambda user: progress.progress(user.id)))
+
+
 async def export_me(request: Request) -> Response:
     document = await with_user(request, account_lifecycle.export)
     return json_response(document, headers={"Content-Disposition": 'attachment; filename="howsmytrack-export.json"'})
@@ -144,6 +148,20 @@ routes = [
             "can sign up again); the waiting request is withdrawn; feedback still owed is dropped and the caller's "
             "tracks leave the review lists of those who had not reviewed them, so nobody waits; feedback written "
             "stays, anonymous and linked to nobody.",
+        ),
+    ),
+    api(
+        "/me/progress",
+        my_progress,
+        "GET",
+        RouteDoc(
+            "What reviewers said about your tracks, summed up",
+            TAG,
+            response=Progress,
+            description="Per focus aspect: how often you asked about it, how many answers reviewers wrote on it, "
+            "and the mean of the scores they gave. For your latest track with feedback you can read: the moments "
+            "reviewers marked most (marks within 5 s of each other are one moment). Only feedback you may read "
+            "counts.",
         ),
     ),
     api(

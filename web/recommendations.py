@@ -28,7 +28,7 @@ async def my_recommendations(request: Request) -> Response:
 async def write_extra_feedback(request: Request) -> Response:
     body = await parse_body(request, ExtraFeedback)
     request_id = request.path_params["request_id"]
-    response_id = await with_user(request, recommendations.write_extra, request_id, body.feedback, body.allow_replies)
+    response_id = await with_user(request, recommendations.write_extra, request_id, body.submission())
     return json_response({"response_id": response_id}, 201)
 
 

@@ -24,7 +24,7 @@ from web.session import with_user
 async def submit_response(request: Request) -> Response:
     body = await parse_body(request, ResponseSubmit)
     response_id = request.path_params["response_id"]
-    result = await with_user(request, responses.submit_response, response_id, body.feedback, body.allow_replies)
+    result = await with_user(request, responses.submit_response, response_id, body.submission())
     return json_response({"response": result})
 
 
@@ -62,9 +62,13 @@ routes = [
             TAG,
             ResponseSubmit,
             response=ResponseEnvelope,
-            errors=("forbidden", "already_submitted"),
-            description="Only its writer, only once; the feedback must not be blank. The track's owner who can "
-            "read it gets `403`; anyone else `404`.",
+            errors=("forbidden", "already_submitted", "feedback_too_generic"),
+            description="Only its writer, only once. Free text (`feedback`), or the guided form (`guided`: an "
+            "answer for each aspect the artist asked about and three short fields) with optional notes; up to "
+            "50 `marks` pinned to moments. Everything is stored in one transaction and composed into "
+            "`feedback` for clients that only read that. Fewer than 40 words over all fields, or 80 % the same "
+            "as one of the writer's last 50 responses, is refused with `422 feedback_too_generic` (nothing "
+            "stored). The track's owner who can read it gets `403`; anyone else `404`.",
         ),
     ),
     api(

@@ -13,13 +13,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic.config import JsonDict
 
+from db.aspects import ASPECTS, MAX_PER_REQUEST
 from db.errors import ValidationFailed
+from db.feedback_form import MAX_MARK_TEXT, MAX_MARKS, AspectAnswer, Guided, Mark, Submission
 from db.genres import GENRES
 from db.media import MAX_URL_LENGTH
 from db.notifications import KINDS as NOTIFICATION_KINDS
@@ -43,12 +46,23 @@ assert set(GENRE_KEYS) == set(GENRES)
 GenreKey = Annotated[
     Literal["electronic", "hip_hop", "jazz", "urban_rnb", "pop", "rock_metal_punk", "no_genre"], _named("GenreKey")
 ]
+AspectKey = Annotated[
+    Literal["mix", "arrangement", "melody_harmony", "sound_design", "vocals_lyrics", "mastering", "groove"],
+    _named("AspectKey"),
+]
+ASPECT_KEYS = ("mix", "arrangement", "melody_harmony", "sound_design", "vocals_lyrics", "mastering", "groove")
+assert list(ASPECT_KEYS) == list(ASPECTS)
 MediaType = Annotated[Literal["soundcloud", "google_drive", "dropbox", "onedrive"], _named("MediaType")]
 TrackStatus = Annotated[Literal["pending", "ok", "failed"], _named("TrackStatus")]
 ErrorCode = Annotated[str, _named("ErrorCode")]
 NotificationKind = Annotated[str, _named("NotificationKind")]
 NAMED_ENUMS: dict[str, dict[str, object]] = {
     "GenreKey": {"type": "string", "enum": list(GENRE_KEYS), "description": "A genre's key (see GET /genres)."},
+    "AspectKey": {
+        "type": "string",
+        "enum": list(ASPECT_KEYS),
+        "description": "A focus aspect's key (see GET /aspects).",
+    },
     "MediaType": {"type": "string", "enum": list(MEDIA_TYPES), "description": "The service a track link points to."},
     "TrackStatus": {
         "type": "string",
@@ -67,6 +81,8 @@ NAMED_ENUMS: dict[str, dict[str, object]] = {
 # Text that is not blank (at least one character other than white space) and holds no NUL (which no
 # body may carry: PostgreSQL cannot store it), so the schema says all the body check refuses.
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# Not blank, on one line: no control characters (C0, DEL, C1) at all.
+ONE_LINE_NOT_BLANK = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 EMAIL_FORMAT: JsonDict = {"format": "email"}
 # What the schema can say of a new password; web/passwords.py applies the full rules (with their messages).
 NEW_PASSWORD: JsonDict = {"minLength": MIN_LENGTH, "pattern": r"\D"}
@@ -94,6 +110,7 @@ def _partial(schema: dict[str, object], nullable: tuple[str, ...]) -> None:
 
 MAX_PROMPT = 2000
 MAX_FEEDBACK = 10_000
+MAX_FORM_FIELD = 2000
 MAX_REPLY = 5000
 
 
@@ -188,6 +205,21 @@ class FeedbackRequestCreate(Body):
     genre: GenreKey = "no_genre"
     feedback_prompt: str = Field(default="", max_length=MAX_PROMPT)
     email_when_grouped: bool = False
+    aspects: list[AspectKey] = Field(
+        default_factory=list,
+        max_length=MAX_PER_REQUEST,
+        description="Up to three focus aspects (GET /aspects) reviewers answer one by one.",
+    )
+    track_length_s: Seconds | None = Field(
+        default=None, description="The track's length in whole seconds, when known: marks may not point past it."
+    )
+
+    @field_validator("aspects")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("names an aspect twice")
+        return value
 
     @field_validator("media_url")
     @classmethod
@@ -200,12 +232,14 @@ class FeedbackRequestUpdate(FeedbackRequestCreate):
     """Any of the create fields; only those present in the body change (`media_url: null` makes the
     request trackless)."""
 
-    model_config = ConfigDict(json_schema_extra=lambda schema: _partial(schema, nullable=("media_url",)))
+    model_config = ConfigDict(
+        json_schema_extra=lambda schema: _partial(schema, nullable=("media_url", "track_length_s"))
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: object) -> object:
-        return _refuse_nulls(data, ("genre", "feedback_prompt", "email_when_grouped"))
+        return _refuse_nulls(data, ("genre", "feedback_prompt", "email_when_grouped", "aspects"))
 
 
 def _refuse_nulls(data: object, fields: tuple[str, ...]) -> object:
@@ -242,11 +276,101 @@ def _not_blank(value: str) -> str:
     return value.strip()
 
 
-class ResponseSubmit(Body):
-    feedback: Annotated[
-        str, Field(min_length=1, max_length=MAX_FEEDBACK, pattern=NOT_BLANK), AfterValidator(_not_blank)
+MAX_TRACK_SECONDS = 6 * 3600
+Seconds = Annotated[int, Field(ge=0, le=MAX_TRACK_SECONDS), BeforeValidator(_whole_number)]
+FormText = Annotated[str, Field(min_length=1, max_length=MAX_FORM_FIELD, pattern=NOT_BLANK), AfterValidator(_not_blank)]
+
+
+class MarkIn(Body):
+    """A note pinned to a moment of the track (`at_s`), or to a range (`at_s` to `to_s`), in whole seconds."""
+
+    at_s: Seconds
+    to_s: Seconds | None = None
+    text: Annotated[
+        str, Field(min_length=1, max_length=MAX_MARK_TEXT, pattern=ONE_LINE_NOT_BLANK), AfterValidator(_not_blank)
     ]
+
+    @field_validator("to_s")
+    @classmethod
+    def _in_order(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and value < info.data.get("at_s", 0):
+            raise ValueError("ends before the mark starts (at_s)")
+        return value
+
+
+class AspectAnswerIn(Body):
+    text: FormText
+    score: Annotated[int, Field(ge=1, le=5), BeforeValidator(_whole_number)] | None = Field(
+        default=None, description="How well the track does on this aspect, 1-5 (optional)."
+    )
+
+
+class AspectAnswers(Body):
+    """An answer per focus aspect (keys from GET /aspects)."""
+
+    mix: AspectAnswerIn | None = None
+    arrangement: AspectAnswerIn | None = None
+    melody_harmony: AspectAnswerIn | None = None
+    sound_design: AspectAnswerIn | None = None
+    vocals_lyrics: AspectAnswerIn | None = None
+    mastering: AspectAnswerIn | None = None
+    groove: AspectAnswerIn | None = None
+
+    def given(self) -> dict[str, AspectAnswerIn]:
+        return {key: answer for key in ASPECT_KEYS if (answer := getattr(self, key)) is not None}
+
+
+class GuidedIn(Body):
+    """The guided form: an answer for each focus aspect the artist asked about (keys from GET
+    /aspects; answers on aspects they did not ask about are kept as general notes), and three short
+    fields."""
+
+    aspects: AspectAnswers = Field(default_factory=lambda: AspectAnswers())
+    strongest_moment: FormText
+    biggest_problem: FormText
+    next_step: FormText
+
+
+class ResponseSubmit(Body):
+    # Free text that is not blank, or the guided form (whose notes may be empty).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["guided"], "properties": {"guided": {"type": "object"}}},
+                {"required": ["feedback"], "properties": {"feedback": {"pattern": NOT_BLANK}}},
+            ]
+        }
+    )
+    feedback: Annotated[str, Field(max_length=MAX_FEEDBACK, pattern=r"^[^\x00]*$")] = Field(
+        default="",
+        description="Free text. Required (not blank) without `guided`; with it, optional general notes.",
+    )
     allow_replies: bool
+    guided: GuidedIn | None = None
+    marks: list[MarkIn] = Field(
+        default_factory=list,
+        max_length=MAX_MARKS,
+        description="In any order; they may overlap. Times written in the text (`1:23`, `1:05-1:20`) become marks too.",
+    )
+
+    @model_validator(mode="after")
+    def _something_written(self) -> ResponseSubmit:
+        self.feedback = self.feedback.strip()
+        if self.guided is None and not self.feedback:
+            raise ValidationFailed({"feedback": "must not be blank"})
+        return self
+
+    def submission(self) -> Submission:
+        guided = None
+        if self.guided is not None:
+            guided = Guided(
+                {key: AspectAnswer(a.text, a.score) for key, a in self.guided.aspects.given().items()},
+                self.guided.strongest_moment,
+                self.guided.biggest_problem,
+                self.guided.next_step,
+            )
+        marks = [Mark(mark.at_s, mark.to_s, mark.text) for mark in self.marks]
+        return Submission(self.feedback, self.allow_replies, guided, marks)
 
 
 class RatingSubmit(Body):
@@ -311,11 +435,8 @@ class RecommendationQuery(BaseModel):
     )
 
 
-class ExtraFeedback(Body):
-    feedback: Annotated[
-        str, Field(min_length=1, max_length=MAX_FEEDBACK, pattern=NOT_BLANK), AfterValidator(_not_blank)
-    ]
-    allow_replies: bool
+class ExtraFeedback(ResponseSubmit):
+    """The same body as feedback owed in a group."""
 
 
 class StreamQuery(BaseModel):
@@ -354,7 +475,15 @@ class Standing(BaseModel):
 class UserOut(BaseModel):
     id: int
     email: str
-    rating: float | None
+    rating: float | None = Field(
+        description="How useful the caller's feedback is rated (1-5): a Bayesian average corrected for each "
+        "rater's leniency, recent ratings counting most; a newcomer starts at the site's mean. Null until the "
+        "nightly job has run once for them. Only ever shown to its owner."
+    )
+    rating_percentile: int | None = Field(
+        description="The share (0-100) of rated reviewers whose rating is below the caller's; null until someone "
+        "has rated the caller's feedback."
+    )
     send_reminder_emails: bool
     is_admin: bool
     created_at: datetime
@@ -365,6 +494,32 @@ class UserOut(BaseModel):
     pending_email: str | None = Field(description="A new address waiting for its confirmation link.")
     notifications: Notifications
     standing: Standing
+
+
+class AspectProgress(BaseModel):
+    key: AspectKey
+    asked: int = Field(description="How many of your grouped requests asked about it.")
+    answers: int = Field(description="Answers reviewers wrote on it, over the feedback you can read.")
+    mean_score: float | None = Field(description="The mean of the scores they gave it (1-5); null without any.")
+
+
+class Moment(BaseModel):
+    at_s: int
+    to_s: int | None
+    reviewers: int = Field(description="How many reviewers marked this moment.")
+    notes: list[str] = Field(description="Up to three of their notes on it.")
+
+
+class LatestTrack(BaseModel):
+    request_id: int
+    track_title: str | None
+    reviewers: int = Field(description="How many reviewers' feedback on it you can read.")
+    moments: list[Moment] = Field(description="The most marked moments, most reviewers first (at most 5).")
+
+
+class Progress(BaseModel):
+    aspects: list[AspectProgress]
+    latest_track: LatestTrack | None
 
 
 class UserEnvelope(BaseModel):
@@ -395,6 +550,7 @@ class Track(BaseModel):
     embed_html: str | None
 
 
+ASPECTS_TEXT = "The focus aspects the artist asked reviewers about (GET /aspects), in list order."
 TRACK_STATUS_TEXT = "null for a trackless request"
 EMBED_TEXT = (
     "A player address built by the server from the parsed link (SoundCloud widget, Google Drive preview, "
@@ -414,6 +570,8 @@ class RequestOut(BaseModel):
     track: Track | None
     track_status: TrackStatus | None = Field(description=TRACK_STATUS_TEXT)
     embed_url: str | None = Field(description=EMBED_TEXT)
+    aspects: list[AspectKey] = Field(description=ASPECTS_TEXT)
+    track_length_s: int | None = Field(description="The track's length in whole seconds, when the artist gave it.")
     next_grouping_at: datetime | None = Field(
         description="When the next grouping run starts (UTC), while the request waits; null once grouped."
     )
@@ -444,15 +602,51 @@ class ReviewedRequest(BaseModel):
     track: Track | None
     track_status: TrackStatus | None = Field(description=TRACK_STATUS_TEXT)
     embed_url: str | None = Field(description=EMBED_TEXT)
+    aspects: list[AspectKey] = Field(description=ASPECTS_TEXT)
+    track_length_s: int | None = Field(description="The track's length in whole seconds, when the artist gave it.")
 
 
 REMOVED_TEXT = "A moderator removed this; its text is no longer shown (empty) and it does not count for ratings."
 
 
+class MarkOut(BaseModel):
+    at_s: int
+    to_s: int | None
+    text: str
+
+
+class AspectOut(BaseModel):
+    key: AspectKey
+    label: str
+    description: str
+
+
+class AspectList(BaseModel):
+    items: list[AspectOut]
+
+
+class AspectAnswerOut(BaseModel):
+    key: AspectKey
+    text: str
+    score: int | None
+
+
+class GuidedOut(BaseModel):
+    aspects: list[AspectAnswerOut] = Field(description="Answers on the aspects the artist asked about, in list order.")
+    strongest_moment: str
+    biggest_problem: str
+    next_step: str
+    notes: str = Field(description="General notes (with answers on aspects the artist did not ask about).")
+
+
 class ResponseOut(BaseModel):
     id: int
     request: ReviewedRequest
-    feedback: str
+    feedback: str = Field(
+        description="The whole feedback as one text: with the guided form, its fields composed under headings."
+    )
+    guided: GuidedOut | None = Field(description="The guided form's fields; null for feedback written as free text.")
+    marks: list[MarkOut] = Field(description="Notes pinned to moments of the track, by time.")
     removed_by_moderator: bool = Field(description=REMOVED_TEXT)
     submitted: bool
     submitted_at: datetime | None

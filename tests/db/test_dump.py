@@ -18,6 +18,8 @@ from db import account_lifecycle, admins, dump, reports, responses
 from db.accounts import load_current_user, revoke_token, start_password_reset
 from db.audit import Actor
 from db.connection import database
+from db.errors import ValidationFailed
+from db.feedback_form import AspectAnswer, Guided, Mark, Submission
 from db.migrate import migrate
 from db.models import (
     ALL_MODELS,
@@ -35,7 +37,7 @@ from jobs.enforce_deadlines import enforce_deadlines
 from jobs.recommend_tracks import recommend_tracks
 from jobs.runner import execute
 from settings import Settings
-from tests.builders import make_request, make_user
+from tests.builders import feedback_text, make_request, make_user
 from tests.conftest import truncate_all
 from tests.pg import use_database
 
@@ -47,7 +49,14 @@ def rich_data(settings: Settings) -> None:
     users = [make_user(f"dump{i}@example.com", rating=3.25 + i / 7) for i in range(9)]
     for index, user in enumerate(users[:8]):
         prompt = f'Prompt ünïcode {index} "quoted"\nline two'
-        make_request(user, tracked=index != 7, feedback_prompt=prompt, email_when_grouped=index % 2 == 0)
+        make_request(
+            user,
+            tracked=index != 7,
+            feedback_prompt=prompt,
+            email_when_grouped=index % 2 == 0,
+            aspects="mix,groove",
+            track_length_s=200,
+        )
     execute("assign_groups", lambda: assign_groups(settings))
     with database.connection_context():
         owner = users[0]
@@ -61,9 +70,15 @@ def rich_data(settings: Settings) -> None:
             or (response.request.user_id != owner.id and (response.user_id + response.request_id) % 2 == 0)
         ]
         # The owner writes all they owe and gets one review: their track enters the pool at the deadline.
+        answers = {"mix": AspectAnswer("Wide ✓", 4), "groove": AspectAnswer("Tight")}
         for response in chosen:
             writer = load_current_user(response.user_id, 0, "")
-            responses.submit_response(writer, response.id, f"Feedback {response.id} ✓", True)
+            with pytest.raises(ValidationFailed):  # the effort gate's refusal is kept
+                responses.submit_response(writer, response.id, Submission("Too short", True))
+            guided = Guided(answers, "0:42 ✓", "The intro", "Cut it") if response.id % 2 else None
+            marks = [Mark(response.id % 60, None, "Here ✓")]
+            submission = Submission(feedback_text(f"Feedback {response.id} ✓"), True, guided, marks)
+            responses.submit_response(writer, response.id, submission)
             responses.create_reply(writer, response.id, "A note from the writer", True)
         start_password_reset(users[0].email, "reset-token", 3600, 1_800_000_000.0)
         account_lifecycle.start_email_change(load_current_user(users[1].id, 0, ""), "dump-new@example.com", "a-link")

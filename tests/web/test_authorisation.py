@@ -59,6 +59,7 @@ def test_public_routes_are_the_expected_ones() -> None:
         "/api/v1/auth/password-reset/confirm",
         "/api/v1/auth/verify-email",
         "/api/v1/genres",
+        "/api/v1/aspects",
         "/api/v1/media-info",
         "/healthz",
         "/readyz",

@@ -17,7 +17,7 @@ from jobs.assign_groups import assign_groups
 from jobs.enforce_deadlines import enforce_deadlines
 from jobs.runner import execute
 from settings import Settings
-from tests.builders import bearer, make_group, make_request, make_user, soundcloud_url, submit
+from tests.builders import bearer, feedback_text, make_group, make_request, make_user, soundcloud_url, submit
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -128,11 +128,15 @@ def test_writing_everything_on_time_clears_the_oldest_strike(db: str, settings: 
     _strike(user, missed.group.id, utcnow() - DAY)
     mine = later.to_review(user)
     client.put(
-        f"/api/v1/responses/{mine[0].id}", headers=bearer(settings, user), json={"feedback": "x", "allow_replies": True}
+        f"/api/v1/responses/{mine[0].id}",
+        headers=bearer(settings, user),
+        json={"feedback": feedback_text(), "allow_replies": True},
     )
     assert _strikes(user)[0][2] is None  # one of two written: not yet
     client.put(
-        f"/api/v1/responses/{mine[1].id}", headers=bearer(settings, user), json={"feedback": "y", "allow_replies": True}
+        f"/api/v1/responses/{mine[1].id}",
+        headers=bearer(settings, user),
+        json={"feedback": feedback_text(), "allow_replies": True},
     )
     assert _strikes(user)[0][2] is not None
 
@@ -145,7 +149,9 @@ def test_writing_everything_late_clears_nothing(db: str, settings: Settings, cli
         FeedbackGroup.update(due_at=utcnow() - HOUR).where(FeedbackGroup.id == late.group.id).execute()
     [owed] = late.to_review(user)
     client.put(
-        f"/api/v1/responses/{owed.id}", headers=bearer(settings, user), json={"feedback": "x", "allow_replies": True}
+        f"/api/v1/responses/{owed.id}",
+        headers=bearer(settings, user),
+        json={"feedback": feedback_text(), "allow_replies": True},
     )
     assert _strikes(user)[0][2] is None
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from db.connection import database
 from settings import Settings
-from tests.builders import PASSWORD, bearer, make_user
+from tests.builders import PASSWORD, bearer, feedback_text, make_user
 from tests.pg import connection_held_elsewhere, free_port
 from tests.web.conftest import ORIGIN
 from web.app import all_routes, build_app
@@ -32,14 +32,14 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "changePassword": {"current_password": PASSWORD, "new_password": "another fine phrase"},
     "createFeedbackRequest": {},
     "updateFeedbackRequest": {},
-    "submitResponse": {"feedback": "Lovely low end.", "allow_replies": True},
+    "submitResponse": {"feedback": feedback_text("Lovely low end."), "allow_replies": True},
     "rateResponse": {"rating": 3},
     "createReply": {"text": "Thanks!"},
     "markRepliesRead": {"reply_ids": [1]},
     "markNotificationsRead": {"all": True},
     "verifyEmail": {"token": "not-a-real-token"},
     "deleteMe": {"password": PASSWORD},
-    "writeExtraFeedback": {"feedback": "Lovely low end.", "allow_replies": True},
+    "writeExtraFeedback": {"feedback": feedback_text("Lovely low end."), "allow_replies": True},
     "createReport": {"response_id": 1, "reason": "spam"},
     "banUser": {"reason": "spam"},
     "unbanUser": {"reason": "appeal upheld"},

@@ -132,7 +132,7 @@ def test_group_detail_runs_a_fixed_number_of_queries(
                 submit(response)
     small_count = _queries(count_queries, anon, f"/api/v1/groups/{small.group.id}", bearer(settings, small.users[0]))
     large_count = _queries(count_queries, anon, f"/api/v1/groups/{large.group.id}", bearer(settings, large.users[0]))
-    assert small_count == large_count == 3  # auth, group with my request and counts, its responses
+    assert small_count == large_count == 4  # auth, group with my request and counts, its responses, their marks
 
 
 def test_group_list_runs_a_fixed_number_of_queries(

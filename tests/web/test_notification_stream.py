@@ -21,7 +21,7 @@ from db.models import User
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from settings import Settings
-from tests.builders import bearer, make_group, make_request, make_user, submit
+from tests.builders import bearer, feedback_text, make_group, make_request, make_user, submit
 from tests.pg import database_env, free_port
 from tests.serving import ROOT, served, wait_until_up
 from tests.sse import EventStream
@@ -63,7 +63,9 @@ def test_a_reply_reaches_the_other_persons_open_stream(server: str, settings: Se
         stream.next("ready")
         owner_client = httpx.Client(base_url=server, headers=bearer(settings, owner))
         for mine in group.to_review(owner):
-            assert owner_client.put(f"/api/v1/responses/{mine.id}", json={"feedback": "ok", "allow_replies": True})
+            assert owner_client.put(
+                f"/api/v1/responses/{mine.id}", json={"feedback": feedback_text(), "allow_replies": True}
+            )
         assert owner_client.put(f"/api/v1/responses/{response.id}/rating", json={"rating": 4}).status_code == 200
         reply = owner_client.post(f"/api/v1/responses/{response.id}/replies", json={"text": "Thanks, which bar?"})
         assert reply.status_code == 201
@@ -234,7 +236,7 @@ def test_events_cross_processes_on_postgresql(pg_db: str, pg_settings: Settings)
         submitted = httpx.put(
             f"{writer_side}/api/v1/responses/{response.id}",
             headers=bearer(pg_settings, writer),
-            json={"feedback": "Lovely pads", "allow_replies": True},
+            json={"feedback": feedback_text("Lovely pads"), "allow_replies": True},
         )
         assert submitted.status_code == 200
         event = s.next()

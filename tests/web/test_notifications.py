@@ -20,12 +20,13 @@ from starlette.testclient import TestClient
 from db import notifications, responses
 from db.accounts import load_current_user
 from db.connection import database
+from db.feedback_form import Submission
 from db.models import FeedbackGroup, FeedbackRequest, FeedbackResponse, Notification, User
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
 from jobs.send_group_reminders import send_group_reminders
 from settings import Settings
-from tests.builders import PASSWORD, bearer, make_group, make_request, make_user, submit
+from tests.builders import PASSWORD, bearer, feedback_text, make_group, make_request, make_user, submit
 from tests.web.conftest import ORIGIN
 
 FIELDS = {
@@ -118,17 +119,23 @@ def test_feedback_received_is_a_count_while_locked_and_a_link_once_unlocked(
         settings,
         first,
         f"/responses/{group.response(first, owner).id}",
-        {"feedback": "A", "allow_replies": True},
+        {"feedback": feedback_text("A"), "allow_replies": True},
     )
     [locked] = inbox(client, settings, owner)
     assert locked["kind"] == "feedback_received" and locked["count"] == 1 and locked["response_id"] is None
     assert locked["request_id"] == mine.id and locked["group_id"] == group.group.id
     for response in group.to_review(owner):
-        put(client, settings, owner, f"/responses/{response.id}", {"feedback": "B", "allow_replies": True})
+        put(
+            client,
+            settings,
+            owner,
+            f"/responses/{response.id}",
+            {"feedback": feedback_text("B"), "allow_replies": True},
+        )
     unlocked = inbox(client, settings, owner)[0]
     assert unlocked["kind"] == "feedback_unlocked" and unlocked["count"] == 1
     late = group.response(second, owner)
-    put(client, settings, second, f"/responses/{late.id}", {"feedback": "C", "allow_replies": True})
+    put(client, settings, second, f"/responses/{late.id}", {"feedback": feedback_text("C"), "allow_replies": True})
     newest = inbox(client, settings, owner)[0]
     assert newest["kind"] == "feedback_received" and newest["count"] == 2 and newest["response_id"] == late.id
 
@@ -139,7 +146,13 @@ def test_replies_notify_the_other_person_once_the_thread_is_open_to_them(
     group = make_group(n=2)
     owner, writer = group.users
     response = group.response(writer, owner)
-    put(client, settings, writer, f"/responses/{response.id}", {"feedback": "Nice", "allow_replies": True})
+    put(
+        client,
+        settings,
+        writer,
+        f"/responses/{response.id}",
+        {"feedback": feedback_text("Nice"), "allow_replies": True},
+    )
     client.post(f"/api/v1/responses/{response.id}/replies", headers=bearer(settings, writer), json={"text": "Hi"})
     assert "reply" not in kinds(client, settings, owner)  # not rated yet: the thread is not theirs to read
     put(
@@ -147,7 +160,7 @@ def test_replies_notify_the_other_person_once_the_thread_is_open_to_them(
         settings,
         owner,
         f"/responses/{group.response(owner, writer).id}",
-        {"feedback": "X", "allow_replies": True},
+        {"feedback": feedback_text("X"), "allow_replies": True},
     )
     put(client, settings, owner, f"/responses/{response.id}/rating", {"rating": 5})
     client.post(f"/api/v1/responses/{response.id}/replies", headers=bearer(settings, owner), json={"text": "Ta"})
@@ -196,7 +209,7 @@ def test_no_notification_names_a_writer_or_quotes_feedback(client: TestClient, s
                 settings,
                 user,
                 f"/responses/{response.id}",
-                {"feedback": f"secret words of {user.email}", "allow_replies": True},
+                {"feedback": feedback_text(f"secret words of {user.email}"), "allow_replies": True},
             )
     for response in owed[writer.id]:
         if response.request.user_id == owner.id:
@@ -228,7 +241,7 @@ def test_a_change_rolled_back_leaves_no_event_and_an_event_that_fails_undoes_the
     me = _current(writer)
     with database.connection_context():
         with pytest.raises(RuntimeError), database.atomic():
-            responses.submit_response(me, response.id, "Good", True)
+            responses.submit_response(me, response.id, Submission(feedback_text("Good"), True))
             raise RuntimeError("something later in the transaction failed")
         assert Notification.select().count() == 0
         assert FeedbackResponse.get_by_id(response.id).submitted_at is None
@@ -238,10 +251,10 @@ def test_a_change_rolled_back_leaves_no_event_and_an_event_that_fails_undoes_the
 
         monkeypatch.setattr(notifications, "notify", failing)
         with pytest.raises(RuntimeError):
-            responses.submit_response(me, response.id, "Good", True)
+            responses.submit_response(me, response.id, Submission(feedback_text("Good"), True))
         assert FeedbackResponse.get_by_id(response.id).submitted_at is None  # no change without its event
         monkeypatch.undo()
-        responses.submit_response(me, response.id, "Good", True)
+        responses.submit_response(me, response.id, Submission(feedback_text("Good"), True))
     # What was announced is exactly what was committed: the rolled-back change announced nothing.
     with database.connection_context():
         committed = {(row.user_id, row.id) for row in Notification.select()}

@@ -76,6 +76,8 @@ def test_openapi_document_is_valid_and_describes_every_route(anon: TestClient) -
         ("/api/v1/admin/stats", "get"),
         ("/api/v1/admin/stats.csv", "get"),
         ("/api/v1/reports", "post"),
+        ("/api/v1/aspects", "get"),
+        ("/api/v1/me/progress", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
     }

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 from starlette.testclient import TestClient
 
 from db.connection import database
@@ -156,7 +157,7 @@ def test_hidden_feedback_no_longer_counts_for_its_writers_rating(anon: TestClien
         reviews.append((owner, review))
     with database.connection_context():
         calculate_user_ratings()
-        assert User.get_by_id(writer.id).rating == 4.0
+        assert User.get_by_id(writer.id).rating == pytest.approx(4.0)
     owner, low = reviews[-1]
     report_id = report(anon, settings, owner, response_id=low.id).json()["id"]
     anon.post(
@@ -166,7 +167,7 @@ def test_hidden_feedback_no_longer_counts_for_its_writers_rating(anon: TestClien
     )
     with database.connection_context():
         calculate_user_ratings()
-        assert User.get_by_id(writer.id).rating == 5.0
+        assert User.get_by_id(writer.id).rating == pytest.approx(5.0)
 
 
 def test_a_hidden_reply_shows_as_removed_in_the_thread(anon: TestClient, settings: Settings) -> None:

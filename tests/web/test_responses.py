@@ -4,7 +4,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from settings import Settings
-from tests.builders import GroupFixture, add_reply, bearer, make_group, make_user, rate, submit
+from tests.builders import GroupFixture, add_reply, bearer, feedback_text, make_group, make_user, rate, submit
 
 
 def unlocked_group() -> GroupFixture:
@@ -24,14 +24,15 @@ def test_submit_response_by_its_writer(anon: TestClient, settings: Settings) -> 
     writer, owner = group.users[0], group.users[1]
     response = group.response(writer, owner)
     url = f"/api/v1/responses/{response.id}"
-    body = {"feedback": "  Punchy drums; the vocal needs air.  ", "allow_replies": True}
+    text = feedback_text("Punchy drums; the vocal needs air.")
+    body = {"feedback": f"  {text}  ", "allow_replies": True}
     assert anon.put(url, json=body).status_code == 401
     assert anon.put(url, json=body, headers=bearer(settings, make_user())).status_code == 404
     assert anon.put(url, json=body, headers=bearer(settings, group.users[2])).status_code == 404
     result = anon.put(url, json=body, headers=bearer(settings, writer))
     assert result.status_code == 200
     submitted = result.json()["response"]
-    assert submitted["feedback"] == "Punchy drums; the vocal needs air." and submitted["submitted"] is True
+    assert submitted["feedback"] == text and submitted["submitted"] is True
     assert submitted["allow_replies"] is True and submitted["rating"] is None
     assert submitted["request"]["id"] == group.requests[owner.id].id
     again = anon.put(url, json=body, headers=bearer(settings, writer))
@@ -53,7 +54,7 @@ def test_the_track_owner_cannot_edit_feedback(anon: TestClient, settings: Settin
     response = group.response(group.users[0], group.users[1])
     result = anon.put(
         f"/api/v1/responses/{response.id}",
-        json={"feedback": "mine now", "allow_replies": False},
+        json={"feedback": feedback_text("mine now"), "allow_replies": False},
         headers=bearer(settings, group.users[1]),
     )
     assert result.status_code == 403

@@ -33,6 +33,9 @@ BUSINESS_RULES = {
     "GET /api/v1/me/recommendations",
     "POST /api/v1/auth/verify-email",
     "DELETE /api/v1/me",
+    # A mark whose range ends before it starts.
+    "PUT /api/v1/responses/{response_id}",
+    "POST /api/v1/feedback-requests/{request_id}/extra-feedback",
     # `from` after `to`, or a range past 366 days.
     "GET /api/v1/admin/stats",
     "GET /api/v1/admin/stats.csv",

@@ -232,6 +232,26 @@ export interface paths {
         patch: operations["updateMe"];
         trace?: never;
     };
+    "/api/v1/me/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What reviewers said about your tracks, summed up
+         * @description Per focus aspect: how often you asked about it, how many answers reviewers wrote on it, and the mean of the scores they gave. For your latest track with feedback you can read: the moments reviewers marked most (marks within 5 s of each other are one moment). Only feedback you may read counts.
+         */
+        get: operations["myProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/export": {
         parameters: {
             query?: never;
@@ -304,6 +324,26 @@ export interface paths {
          * @description Keys with their labels, in the order a form lists them.
          */
         get: operations["listGenres"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/aspects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The focus aspects a request can ask about
+         * @description Keys with their labels and what each covers, in the order a form lists them; a request names up to three in `aspects`, and reviewers answer each in its own field.
+         */
+        get: operations["listAspects"];
         put?: never;
         post?: never;
         delete?: never;
@@ -434,7 +474,7 @@ export interface paths {
         get?: never;
         /**
          * Submit feedback you owe
-         * @description Only its writer, only once; the feedback must not be blank. The track's owner who can read it gets `403`; anyone else `404`.
+         * @description Only its writer, only once. Free text (`feedback`), or the guided form (`guided`: an answer for each aspect the artist asked about and three short fields) with optional notes; up to 50 `marks` pinned to moments. Everything is stored in one transaction and composed into `feedback` for clients that only read that. Fewer than 40 words over all fields, or 80 % the same as one of the writer's last 50 responses, is refused with `422 feedback_too_generic` (nothing stored). The track's owner who can read it gets `403`; anyone else `404`.
          */
         put: operations["submitResponse"];
         post?: never;
@@ -1291,6 +1331,7 @@ export interface components {
             feedback_received: number;
             /** Feedback Owed */
             feedback_owed: number;
+            feedback_refusals: components["schemas"]["FeedbackRefusals"];
             /** Mean Rating Received */
             mean_rating_received: number | null;
             /** Mean Rating Given */
@@ -1327,6 +1368,80 @@ export interface components {
             has_next: boolean;
             /** Items */
             items: components["schemas"]["AdminUser"][];
+        };
+        /** AspectAnswerIn */
+        AspectAnswerIn: {
+            /** Text */
+            text: string;
+            /**
+             * Score
+             * @description How well the track does on this aspect, 1-5 (optional).
+             * @default null
+             */
+            score?: number | null;
+        };
+        /** AspectAnswerOut */
+        AspectAnswerOut: {
+            /** Key */
+            key: components["schemas"]["AspectKey"];
+            /** Text */
+            text: string;
+            /** Score */
+            score: number | null;
+        };
+        /**
+         * AspectAnswers
+         * @description An answer per focus aspect (keys from GET /aspects).
+         */
+        AspectAnswers: {
+            /** @default null */
+            mix?: components["schemas"]["AspectAnswerIn"] | null;
+            /** @default null */
+            arrangement?: components["schemas"]["AspectAnswerIn"] | null;
+            /** @default null */
+            melody_harmony?: components["schemas"]["AspectAnswerIn"] | null;
+            /** @default null */
+            sound_design?: components["schemas"]["AspectAnswerIn"] | null;
+            /** @default null */
+            vocals_lyrics?: components["schemas"]["AspectAnswerIn"] | null;
+            /** @default null */
+            mastering?: components["schemas"]["AspectAnswerIn"] | null;
+            /** @default null */
+            groove?: components["schemas"]["AspectAnswerIn"] | null;
+        };
+        /** AspectList */
+        AspectList: {
+            /** Items */
+            items: components["schemas"]["AspectOut"][];
+        };
+        /** AspectOut */
+        AspectOut: {
+            /** Key */
+            key: components["schemas"]["AspectKey"];
+            /** Label */
+            label: string;
+            /** Description */
+            description: string;
+        };
+        /** AspectProgress */
+        AspectProgress: {
+            /** Key */
+            key: components["schemas"]["AspectKey"];
+            /**
+             * Asked
+             * @description How many of your grouped requests asked about it.
+             */
+            asked: number;
+            /**
+             * Answers
+             * @description Answers reviewers wrote on it, over the feedback you can read.
+             */
+            answers: number;
+            /**
+             * Mean Score
+             * @description The mean of the scores they gave it (1-5); null without any.
+             */
+            mean_score: number | null;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -1466,12 +1581,30 @@ export interface components {
         ErrorOut: {
             error: components["schemas"]["ErrorDetail"];
         };
-        /** ExtraFeedback */
+        /**
+         * ExtraFeedback
+         * @description The same body as feedback owed in a group.
+         */
         ExtraFeedback: {
-            /** Feedback */
-            feedback: string;
+            /**
+             * Feedback
+             * @description Free text. Required (not blank) without `guided`; with it, optional general notes.
+             * @default
+             */
+            feedback?: string;
             /** Allow Replies */
             allow_replies: boolean;
+            /** @default null */
+            guided?: components["schemas"]["GuidedIn"] | null;
+            /**
+             * Marks
+             * @description In any order; they may overlap. Times written in the text (`1:23`, `1:05-1:20`) become marks too.
+             */
+            marks?: components["schemas"]["MarkIn"][];
+        } | {
+            guided: Record<string, never>;
+        } | {
+            feedback: unknown;
         };
         /** ExtraFeedbackOut */
         ExtraFeedbackOut: {
@@ -1512,6 +1645,22 @@ export interface components {
             /** Completion Rate */
             completion_rate: number | null;
         };
+        /**
+         * FeedbackRefusals
+         * @description How often the effort gate refused this reviewer's feedback, by reason.
+         */
+        FeedbackRefusals: {
+            /**
+             * Too Short
+             * @description Fewer than 40 words over all the fields.
+             */
+            too_short: number;
+            /**
+             * Repeated
+             * @description 80 % or more the same as one of their last 50 responses.
+             */
+            repeated: number;
+        };
         /** FeedbackRequestCreate */
         FeedbackRequestCreate: {
             /**
@@ -1534,6 +1683,17 @@ export interface components {
              * @default false
              */
             email_when_grouped?: boolean;
+            /**
+             * Aspects
+             * @description Up to three focus aspects (GET /aspects) reviewers answer one by one.
+             */
+            aspects?: components["schemas"]["AspectKey"][];
+            /**
+             * Track Length S
+             * @description The track's length in whole seconds, when known: marks may not point past it.
+             * @default null
+             */
+            track_length_s?: number | null;
         };
         /**
          * FeedbackRequestUpdate
@@ -1549,6 +1709,16 @@ export interface components {
             feedback_prompt?: string;
             /** Email When Grouped */
             email_when_grouped?: boolean;
+            /**
+             * Aspects
+             * @description Up to three focus aspects (GET /aspects) reviewers answer one by one.
+             */
+            aspects?: components["schemas"]["AspectKey"][];
+            /**
+             * Track Length S
+             * @description The track's length in whole seconds, when known: marks may not point past it.
+             */
+            track_length_s?: number | null;
         };
         /** Genre */
         Genre: {
@@ -1714,6 +1884,40 @@ export interface components {
              */
             my_track_title: string | null;
         };
+        /**
+         * GuidedIn
+         * @description The guided form: an answer for each focus aspect the artist asked about (keys from GET
+         *     /aspects; answers on aspects they did not ask about are kept as general notes), and three short
+         *     fields.
+         */
+        GuidedIn: {
+            aspects?: components["schemas"]["AspectAnswers"];
+            /** Strongest Moment */
+            strongest_moment: string;
+            /** Biggest Problem */
+            biggest_problem: string;
+            /** Next Step */
+            next_step: string;
+        };
+        /** GuidedOut */
+        GuidedOut: {
+            /**
+             * Aspects
+             * @description Answers on the aspects the artist asked about, in list order.
+             */
+            aspects: components["schemas"]["AspectAnswerOut"][];
+            /** Strongest Moment */
+            strongest_moment: string;
+            /** Biggest Problem */
+            biggest_problem: string;
+            /** Next Step */
+            next_step: string;
+            /**
+             * Notes
+             * @description General notes (with answers on aspects the artist did not ask about).
+             */
+            notes: string;
+        };
         /** HelpfulReviewer */
         HelpfulReviewer: {
             /** User Id */
@@ -1762,6 +1966,38 @@ export interface components {
             /** Items */
             items: components["schemas"]["JobRunOut"][];
         };
+        /** LatestTrack */
+        LatestTrack: {
+            /** Request Id */
+            request_id: number;
+            /** Track Title */
+            track_title: string | null;
+            /**
+             * Reviewers
+             * @description How many reviewers' feedback on it you can read.
+             */
+            reviewers: number;
+            /**
+             * Moments
+             * @description The most marked moments, most reviewers first (at most 5).
+             */
+            moments: components["schemas"]["Moment"][];
+        };
+        /**
+         * MarkIn
+         * @description A note pinned to a moment of the track (`at_s`), or to a range (`at_s` to `to_s`), in whole seconds.
+         */
+        MarkIn: {
+            /** At S */
+            at_s: number;
+            /**
+             * To S
+             * @default null
+             */
+            to_s?: number | null;
+            /** Text */
+            text: string;
+        };
         /**
          * MarkNotificationsRead
          * @description One of `ids` (your notifications to mark; others' are ignored), `group_id` (every one about
@@ -1777,6 +2013,15 @@ export interface components {
              * @constant
              */
             all?: true;
+        };
+        /** MarkOut */
+        MarkOut: {
+            /** At S */
+            at_s: number;
+            /** To S */
+            to_s: number | null;
+            /** Text */
+            text: string;
         };
         /** MarkRead */
         MarkRead: {
@@ -1817,6 +2062,23 @@ export interface components {
              * @description The player for an accepted link (as on a request); else null.
              */
             embed_url: string | null;
+        };
+        /** Moment */
+        Moment: {
+            /** At S */
+            at_s: number;
+            /** To S */
+            to_s: number | null;
+            /**
+             * Reviewers
+             * @description How many reviewers marked this moment.
+             */
+            reviewers: number;
+            /**
+             * Notes
+             * @description Up to three of their notes on it.
+             */
+            notes: string[];
         };
         /** NoteBody */
         NoteBody: {
@@ -1936,6 +2198,12 @@ export interface components {
              */
             created_at: string;
             item: components["schemas"]["ReportedItem"];
+        };
+        /** Progress */
+        Progress: {
+            /** Aspects */
+            aspects: components["schemas"]["AspectProgress"][];
+            latest_track: components["schemas"]["LatestTrack"] | null;
         };
         /** RatingFigures */
         RatingFigures: {
@@ -2269,6 +2537,16 @@ export interface components {
              */
             embed_url: string | null;
             /**
+             * Aspects
+             * @description The focus aspects the artist asked reviewers about (GET /aspects), in list order.
+             */
+            aspects: components["schemas"]["AspectKey"][];
+            /**
+             * Track Length S
+             * @description The track's length in whole seconds, when the artist gave it.
+             */
+            track_length_s: number | null;
+            /**
              * Next Grouping At
              * @description When the next grouping run starts (UTC), while the request waits; null once grouped.
              */
@@ -2310,8 +2588,18 @@ export interface components {
             /** Id */
             id: number;
             request: components["schemas"]["ReviewedRequest"];
-            /** Feedback */
+            /**
+             * Feedback
+             * @description The whole feedback as one text: with the guided form, its fields composed under headings.
+             */
             feedback: string;
+            /** @description The guided form's fields; null for feedback written as free text. */
+            guided: components["schemas"]["GuidedOut"] | null;
+            /**
+             * Marks
+             * @description Notes pinned to moments of the track, by time.
+             */
+            marks: components["schemas"]["MarkOut"][];
             /**
              * Removed By Moderator
              * @description A moderator removed this; its text is no longer shown (empty) and it does not count for ratings.
@@ -2340,10 +2628,25 @@ export interface components {
         };
         /** ResponseSubmit */
         ResponseSubmit: {
-            /** Feedback */
-            feedback: string;
+            /**
+             * Feedback
+             * @description Free text. Required (not blank) without `guided`; with it, optional general notes.
+             * @default
+             */
+            feedback?: string;
             /** Allow Replies */
             allow_replies: boolean;
+            /** @default null */
+            guided?: components["schemas"]["GuidedIn"] | null;
+            /**
+             * Marks
+             * @description In any order; they may overlap. Times written in the text (`1:23`, `1:05-1:20`) become marks too.
+             */
+            marks?: components["schemas"]["MarkIn"][];
+        } | {
+            guided: Record<string, never>;
+        } | {
+            feedback: unknown;
         };
         /**
          * ReviewedRequest
@@ -2378,6 +2681,16 @@ export interface components {
              * @description A player address built by the server from the parsed link (SoundCloud widget, Google Drive preview, Dropbox raw file, OneDrive embed): put it in an iframe (or, for Dropbox, an audio element); null without a track.
              */
             embed_url: string | null;
+            /**
+             * Aspects
+             * @description The focus aspects the artist asked reviewers about (GET /aspects), in list order.
+             */
+            aspects: components["schemas"]["AspectKey"][];
+            /**
+             * Track Length S
+             * @description The track's length in whole seconds, when the artist gave it.
+             */
+            track_length_s: number | null;
         };
         /** Standing */
         Standing: {
@@ -2515,8 +2828,16 @@ export interface components {
             id: number;
             /** Email */
             email: string;
-            /** Rating */
+            /**
+             * Rating
+             * @description How useful the caller's feedback is rated (1-5): a Bayesian average corrected for each rater's leniency, recent ratings counting most; a newcomer starts at the site's mean. Null until the nightly job has run once for them. Only ever shown to its owner.
+             */
             rating: number | null;
+            /**
+             * Rating Percentile
+             * @description The share (0-100) of rated reviewers whose rating is below the caller's; null until someone has rated the caller's feedback.
+             */
+            rating_percentile: number | null;
             /** Send Reminder Emails */
             send_reminder_emails: boolean;
             /** Is Admin */
@@ -2570,6 +2891,11 @@ export interface components {
          */
         GenreKey: "electronic" | "hip_hop" | "jazz" | "urban_rnb" | "pop" | "rock_metal_punk" | "no_genre";
         /**
+         * @description A focus aspect's key (see GET /aspects).
+         * @enum {string}
+         */
+        AspectKey: "mix" | "arrangement" | "melody_harmony" | "sound_design" | "vocals_lyrics" | "mastering" | "groove";
+        /**
          * @description The service a track link points to.
          * @enum {string}
          */
@@ -2583,7 +2909,7 @@ export interface components {
          * @description Every machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "account_banned" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "already_reported" | "not_hidden" | "already_resolved" | "already_banned" | "not_banned" | "cannot_ban_admin" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "nothing_to_verify" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout" | "streams_full";
+        ErrorCode: "malformed_json" | "too_deeply_nested" | "invalid_token" | "not_authenticated" | "token_revoked" | "invalid_credentials" | "forbidden" | "origin_not_allowed" | "account_banned" | "not_found" | "method_not_allowed" | "already_grouped" | "already_rated" | "already_submitted" | "already_reported" | "not_hidden" | "already_resolved" | "already_banned" | "not_banned" | "cannot_ban_admin" | "duplicate_track" | "email_taken" | "feedback_locked" | "not_submitted" | "pending_request_exists" | "too_many_strikes" | "nothing_to_verify" | "no_longer_needed" | "rate_first" | "replies_closed" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_media_url" | "feedback_too_generic" | "rate_limited" | "too_many_streams" | "internal_error" | "database_unavailable" | "database_busy" | "database_timeout" | "streams_full";
         /**
          * @description What happened. An open set: later versions add kinds, and clients ignore kinds they do not know.
          * @enum {string}
@@ -3524,6 +3850,46 @@ export interface operations {
             };
         };
     };
+    myProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Progress"];
+                };
+            };
+            /** @description Not signed in, or the session ended: `not_authenticated`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unreachable, busy or slow, or the process is full (see `Retry-After`): `database_unavailable`, `database_busy`, `database_timeout` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     exportMe: {
         parameters: {
             query?: never;
@@ -3736,6 +4102,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Genre"][];
+                };
+            };
+        };
+    };
+    listAspects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AspectList"];
                 };
             };
         };
@@ -4364,7 +4750,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Validation error (`fields` says which and why): `validation_error` */
+            /** @description Validation error (`fields` says which and why): `validation_error`, `feedback_too_generic` */
             422: {
                 headers: {
                     [name: string]: unknown;
