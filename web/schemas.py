@@ -332,13 +332,12 @@ class GuidedIn(Body):
 
 
 class ResponseSubmit(Body):
-    # Free text that is not blank, or the guided form (whose notes may be empty).
+    # Free text that is not blank, or the guided form (whose notes may be empty): without `guided`
+    # (absent or null), `feedback` is required and not blank.
     model_config = ConfigDict(
         json_schema_extra={
-            "anyOf": [
-                {"required": ["guided"], "properties": {"guided": {"type": "object"}}},
-                {"required": ["feedback"], "properties": {"feedback": {"pattern": NOT_BLANK}}},
-            ]
+            "if": {"properties": {"guided": {"type": "null"}}},
+            "then": {"required": ["feedback"], "properties": {"feedback": {"pattern": NOT_BLANK}}},
         }
     )
     feedback: Annotated[str, Field(max_length=MAX_FEEDBACK, pattern=r"^[^\x00]*$")] = Field(

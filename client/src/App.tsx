@@ -10,6 +10,7 @@ import { Group } from "./pages/Group";
 import { Home } from "./pages/Home";
 import { Landing } from "./pages/Landing";
 import { NeedYou } from "./pages/NeedYou";
+import { Progress } from "./pages/Progress";
 import { NotificationsButton } from "./components/Notifications";
 import { VerificationBanner } from "./components/VerificationBanner";
 import { Link, Loading, Page } from "./components/ui";
@@ -58,6 +59,9 @@ function Header(props: { route: Route }) {
           </Link>
           <Link href="/need-you" aria-current={props.route.page === "need-you" ? "page" : undefined}>
             Need you
+          </Link>
+          <Link href="/progress" aria-current={props.route.page === "progress" ? "page" : undefined}>
+            Progress
           </Link>
           <NotificationsButton />
           <Link href="/account" aria-current={props.route.page === "account" ? "page" : undefined}>
@@ -117,6 +121,8 @@ function Current(props: { route: Route }) {
       return <Account />;
     case "need-you":
       return <NeedYou />;
+    case "progress":
+      return <Progress />;
     case "verify-email":
       return <VerifyEmail token={route.token} />;
     case "account-deleted":

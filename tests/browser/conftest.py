@@ -17,6 +17,7 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from settings import Settings
+from tests.builders import feedback_text
 from tests.pg import free_port
 from tests.smtp import SmtpSink
 from tests.web.conftest import no_network
@@ -122,6 +123,15 @@ def axe_problems(page: Page) -> list[str]:
         for violation in result
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def write_feedback(scope: Any, lead: str) -> None:
+    """Fill the guided form in `scope` (a page or part of one) with enough words for the effort gate,
+    different each time (a reviewer's copies of their own feedback are refused). `lead` opens the
+    strongest moment."""
+    scope.get_by_label("Strongest moment").first.fill(f"{lead}: {feedback_text(words=14)}")
+    scope.get_by_label("Biggest problem").first.fill(f"The low end is muddy: {feedback_text(words=12)}")
+    scope.get_by_label("One next step").first.fill(f"Try a high-pass on the pad: {feedback_text(words=12)}")
 
 
 def screenshot(page: Page, name: str) -> None:

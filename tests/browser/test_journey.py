@@ -17,9 +17,9 @@ from db.connection import database
 from db.models import FeedbackResponse, User
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
-from tests.browser.conftest import LiveServer, axe_problems, screenshot
+from tests.browser.conftest import LiveServer, axe_problems, screenshot, write_feedback
 from tests.builders import PASSWORD as BUILDER_PASSWORD
-from tests.builders import make_group, submit
+from tests.builders import feedback_text, make_group, submit
 from tests.smtp import SmtpSink
 
 # One worker runs the browser tests, one after another (each module opens its own Chromium).
@@ -84,9 +84,7 @@ def open_group(page: Page) -> None:
 def write_everything(page: Page, writer: str) -> None:
     buttons = page.get_by_role("button", name="Send feedback")
     while (left := buttons.count()) > 0:
-        page.get_by_label("Your feedback").first.fill(
-            f"{writer}: the low end is muddy around 80 Hz; try a high-pass on the pad."
-        )
+        write_feedback(page, writer)
         buttons.first.click()
         expect(buttons).to_have_count(left - 1)
 
@@ -139,7 +137,7 @@ def test_four_musicians_exchange_feedback_end_to_end(live_server: LiveServer, op
     received.first.get_by_label("4").check()
     received.first.get_by_role("button", name="Rate").click()
     expect(first.get_by_text("You rated it 4 out of 5")).to_be_visible()
-    rated_text = received.first.locator(".received").inner_text()
+    rated_text = received.first.locator(".guided dd").first.inner_text()
     writer_email = rated_text.split(":")[0]
     writer = musicians[emails.index(writer_email)].page
     open_group(writer)  # reads what the group's notifications said (others' feedback arrived since)
@@ -289,10 +287,10 @@ def test_writing_and_rating_work_with_the_keyboard_alone(live_server: LiveServer
     expect(page.get_by_role("heading", level=1)).to_be_focused()
     for left in (2, 1):
         expect(page.get_by_role("heading", name=f"Tracks to review ({left} left)")).to_be_visible()
-        tab_to(page, page.get_by_label("Your feedback").first)
-        page.keyboard.type("Written with the keyboard only.")
-        page.keyboard.press("Tab")  # "Let the artist reply"
-        page.keyboard.press("Tab")  # "Send feedback"
+        for field in ("Strongest moment", "Biggest problem", "One next step"):
+            tab_to(page, page.get_by_label(field).first)
+            page.keyboard.type(f"{field}, written with the keyboard only: {feedback_text(words=14)}")
+        tab_to(page, page.get_by_role("button", name="Send feedback").first)
         page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Tracks to review (all done)")).to_be_visible()
     first = page.get_by_role("article", name="Feedback 1")

@@ -15,7 +15,7 @@ from db.connection import database
 from db.models import FeedbackRequest, FeedbackResponse
 from jobs.assign_groups import assign_groups
 from jobs.runner import execute
-from tests.browser.conftest import LiveServer, axe_problems, screenshot
+from tests.browser.conftest import LiveServer, axe_problems, screenshot, write_feedback
 from tests.browser.test_journey import sign_in
 from tests.builders import PASSWORD, bearer, make_request, make_user, rate, submit
 
@@ -53,7 +53,7 @@ def test_a_musician_sees_grouping_and_a_reply_arrive_without_reloading(live_serv
     expect(page.get_by_role("heading", name="Tracks to review", exact=False)).to_be_visible()
     editors = page.get_by_role("button", name="Send feedback")
     while (left := editors.count()) > 0:
-        page.get_by_label("Your feedback").first.fill("The kick and bass fight around 60 Hz.")
+        write_feedback(page, "The kick and bass fight around 60 Hz")
         editors.first.click()
         expect(editors).to_have_count(left - 1)
     rate(for_a, 5)

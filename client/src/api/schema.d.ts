@@ -1601,10 +1601,6 @@ export interface components {
              * @description In any order; they may overlap. Times written in the text (`1:23`, `1:05-1:20`) become marks too.
              */
             marks?: components["schemas"]["MarkIn"][];
-        } | {
-            guided: Record<string, never>;
-        } | {
-            feedback: unknown;
         };
         /** ExtraFeedbackOut */
         ExtraFeedbackOut: {
@@ -2643,10 +2639,6 @@ export interface components {
              * @description In any order; they may overlap. Times written in the text (`1:23`, `1:05-1:20`) become marks too.
              */
             marks?: components["schemas"]["MarkIn"][];
-        } | {
-            guided: Record<string, never>;
-        } | {
-            feedback: unknown;
         };
         /**
          * ReviewedRequest

@@ -6,6 +6,7 @@ import { asApiError } from "./forms";
 import { match, safeNext } from "./router";
 import { describeNotification, type Notification } from "./live";
 import { countdown, relativeTime } from "./time";
+import { clock, parseClock, span, wordCount } from "./moments";
 
 class MemoryStore implements DraftStore {
   items = new Map<string, string>();
@@ -119,5 +120,20 @@ group("notifications", () => {
     expect(relativeTime(new Date("2026-12-01T11:59:30Z"), now)).toBe("just now");
     expect(relativeTime(new Date("2026-12-01T11:15:00Z"), now)).toBe("45 min ago");
     expect(relativeTime(new Date("2026-11-29T12:00:00Z"), now)).toBe("2 days ago");
+  });
+});
+
+group("moments", () => {
+  it("writes and reads m:ss", () => {
+    expect(clock(83)).toBe("1:23");
+    expect(clock(5.9)).toBe("0:05");
+    expect(span({ at_s: 65, to_s: 80 })).toBe("1:05–1:20");
+    expect(parseClock(" 1:23 ")).toBe(83);
+    expect(parseClock("83")).toBe(83);
+    expect(parseClock("1:75")).toBeNull();
+    expect(parseClock("abc")).toBeNull();
+  });
+  it("counts words as the effort gate does", () => {
+    expect(wordCount(["Nice drop, at 1:23!", "   ", "ça va"])).toBe(7);
   });
 });

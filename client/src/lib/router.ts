@@ -11,6 +11,7 @@ export type Route =
   | { page: "group"; id: number }
   | { page: "account" }
   | { page: "need-you" }
+  | { page: "progress" }
   | { page: "verify-email"; token: string }
   | { page: "account-deleted" }
   | { page: "admin"; section: AdminSection; id: number | null }
@@ -30,6 +31,7 @@ export function match(pathname: string, search: string): Route {
   if (pathname === "/reset-password") return { page: "reset-password", token: params.get("token") ?? "" };
   if (pathname === "/account") return { page: "account" };
   if (pathname === "/need-you") return { page: "need-you" };
+  if (pathname === "/progress") return { page: "progress" };
   if (pathname === "/verify-email") return { page: "verify-email", token: params.get("token") ?? "" };
   if (pathname === "/account-deleted") return { page: "account-deleted" };
   if (pathname === "/admin") return { page: "admin", section: "reports", id: null };

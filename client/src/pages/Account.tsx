@@ -6,7 +6,7 @@ import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
 import { navigate } from "../lib/router";
 import { useSession } from "../lib/session";
-import { ratingLabel } from "../lib/ratings";
+import { Standing } from "../components/Standing";
 import { shortDate } from "../lib/time";
 import { Alert, Field, Link, Page } from "../components/ui";
 
@@ -82,16 +82,7 @@ export function Account() {
       {error && <Alert>{describe(error)}</Alert>}
       <section class="card stack" aria-labelledby="standing-heading">
         <h2 id="standing-heading">Your standing</h2>
-        <p class="rating-line">
-          {user.rating != null ? (
-            <>
-              Your feedback is rated <strong>{user.rating.toFixed(1)}</strong> out of 5 on average: {ratingLabel(user.rating)}.
-              <span class="hint"> Only you see this; it decides who you are grouped with.</span>
-            </>
-          ) : (
-            "Your rating shows once three pieces of your feedback are rated. Until then you are grouped as a newcomer."
-          )}
-        </p>
+        <Standing user={user} withLink />
         {user.standing.strikes.length === 0 ? (
           <p>No strikes: you have written everything you owed on time.</p>
         ) : (

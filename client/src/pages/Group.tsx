@@ -6,12 +6,16 @@ import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
 import { useNotifications } from "../lib/live";
 import { useSession } from "../lib/session";
-import { Player } from "../components/Player";
+import { Player, type PlayerControl } from "../components/Player";
 import { ReportButton } from "../components/ReportButton";
 import { Thread } from "../components/Thread";
 import { Countdown } from "../components/Countdown";
 import { FeedbackEditor } from "../components/FeedbackEditor";
-import { RATING_MEANINGS, ratingLabel } from "../lib/ratings";
+import { FeedbackText } from "../components/GuidedView";
+import { Standing } from "../components/Standing";
+import { Timeline } from "../components/Timeline";
+import { span } from "../lib/moments";
+import { RATING_MEANINGS } from "../lib/ratings";
 import { relativeTime } from "../lib/time";
 import { Alert, Loading, Page } from "../components/ui";
 
@@ -65,25 +69,71 @@ function Rating(props: { response: Response; onRated: () => void }) {
   );
 }
 
-/** The caller's own track beside the feedback on it: the player, their question, their standing. */
+/** The caller's own track beside the feedback on it: the player, every reviewer's notes on one
+ * timeline under it (a click seeks the player), their question, their standing. */
 function MyTrack(props: { group: GroupData }) {
   const { user } = useSession();
   const mine = props.group.my_request;
+  const [control, setControl] = useState<PlayerControl | null>(null);
+  const marks = (props.group.received ?? []).flatMap((item) => item.marks);
   return (
     <div class="card stack my-track">
       <h3>Your track</h3>
-      <Player request={mine} label={mine.track?.title ?? "your track"} />
+      <Player request={mine} label={mine.track?.title ?? "your track"} onControl={setControl} />
+      <Timeline marks={marks} length={mine.track_length_s} onSeek={control?.canTell ? (seconds) => control.seek(seconds) : null} />
       {mine.feedback_prompt && (
         <p class="prompt">
           <strong>You asked:</strong> {mine.feedback_prompt}
         </p>
       )}
-      <p class="muted">
-        {user?.rating != null
-          ? `Your feedback is rated ${user.rating.toFixed(1)} on average (${ratingLabel(user.rating)}).`
-          : "Your rating shows once three pieces of your feedback are rated."}
-      </p>
+      <Standing user={user} />
     </div>
+  );
+}
+
+/** A track to review: its player (whose position the editor's "Note at" button reads) and the editor. */
+function Review(props: { item: Response; index: number; onChange: () => void }) {
+  const { item, index } = props;
+  const [control, setControl] = useState<PlayerControl | null>(null);
+  const [position, setPosition] = useState<number | null>(null);
+  const title = item.request.track?.title ?? `Track ${index + 1}`;
+  return (
+    <article class="card stack" aria-labelledby={`track-${item.id}`}>
+      <h3 id={`track-${item.id}`}>{title}</h3>
+      <Player request={item.request} label={item.request.track?.title ?? `track ${index + 1}`} showTitle={false} onControl={setControl} onPosition={setPosition} />
+      {item.request.feedback_prompt && (
+        <p class="prompt">
+          <strong>The artist asks:</strong> {item.request.feedback_prompt}
+        </p>
+      )}
+      {item.submitted ? (
+        <>
+          <div class="sent">
+            <strong>You wrote:</strong>
+            <FeedbackText response={item} />
+            {item.marks.length > 0 && (
+              <ul class="my-marks">
+                {item.marks.map((mark, at) => (
+                  <li key={at}>
+                    <span class="time-link">{span(mark)}</span> {mark.text}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+          {(item.replies > 0 || item.allow_further_replies) && <Thread responseId={item.id} unread={item.unread_replies} onChange={props.onChange} />}
+        </>
+      ) : (
+        <FeedbackEditor
+          draft={item.id}
+          request={item.request}
+          player={control}
+          position={position}
+          send={(body) => unwrap(api.PUT("/api/v1/responses/{response_id}", { params: { path: { response_id: item.id } }, body })).then(() => {})}
+          onSent={props.onChange}
+        />
+      )}
+    </article>
   );
 }
 
@@ -130,31 +180,7 @@ export function Group(props: { id: number }) {
         <h2 id="review-heading">Tracks to review {owed ? `(${owed} left)` : "(all done)"}</h2>
         {group.to_review.length === 0 && <p class="empty">No other tracks in this group.</p>}
         {group.to_review.map((item, index) => (
-          <article key={item.id} class="card stack" aria-labelledby={`track-${item.id}`}>
-            <h3 id={`track-${item.id}`}>{item.request.track?.title ?? `Track ${index + 1}`}</h3>
-            <Player request={item.request} label={item.request.track?.title ?? `track ${index + 1}`} showTitle={false} />
-            {item.request.feedback_prompt && (
-              <p class="prompt">
-                <strong>The artist asks:</strong> {item.request.feedback_prompt}
-              </p>
-            )}
-            {item.submitted ? (
-              <>
-                <p class="sent">
-                  <strong>You wrote:</strong> {item.feedback}
-                </p>
-                {(item.replies > 0 || item.allow_further_replies) && <Thread responseId={item.id} unread={item.unread_replies} onChange={load} />}
-              </>
-            ) : (
-              <FeedbackEditor
-                draft={item.id}
-                send={(feedback, allowReplies) =>
-                  unwrap(api.PUT("/api/v1/responses/{response_id}", { params: { path: { response_id: item.id } }, body: { feedback, allow_replies: allowReplies } })).then(() => {})
-                }
-                onSent={load}
-              />
-            )}
-          </article>
+          <Review key={item.id} item={item} index={index} onChange={load} />
         ))}
       </section>
       {group.my_request.media_url && (
@@ -178,11 +204,7 @@ export function Group(props: { id: number }) {
                     Arrived <time dateTime={item.submitted_at}>{relativeTime(new Date(item.submitted_at), new Date())}</time>
                   </p>
                 )}
-                {item.removed_by_moderator ? (
-                  <p class="removed">Removed by a moderator.</p>
-                ) : (
-                  <p class="received">{item.feedback}</p>
-                )}
+                {item.removed_by_moderator ? <p class="removed">Removed by a moderator.</p> : <FeedbackText response={item} />}
                 {item.rating ? (
                   <p class="muted">
                     You rated it {item.rating} out of 5 ({RATING_MEANINGS[item.rating as 1].label}).

@@ -2,7 +2,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { useNotifications } from "../lib/live";
 import { ApiError, api, unwrap, type FeedbackRequest, type GroupSummary, type Schemas } from "../lib/api";
+import { MAX_ASPECTS, aspectLabel, useAspects } from "../lib/aspects";
 import { useGenres } from "../lib/genres";
+import { clock, parseClock } from "../lib/moments";
 import { Player, SERVICES } from "../components/Player";
 import { describe } from "../lib/errors";
 import { asApiError } from "../lib/forms";
@@ -39,6 +41,8 @@ interface Draft {
   genre: Schemas["GenreKey"];
   prompt: string;
   emailMe: boolean;
+  aspects: Schemas["AspectKey"][];
+  length: string;
 }
 
 /** The request's fields, shared by asking and by editing a waiting request. */
@@ -108,6 +112,25 @@ function RequestFields(props: { draft: Draft; change: (draft: Partial<Draft>) =>
           <textarea id={`${p}prompt`} rows={3} maxLength={2000} placeholder={EXAMPLE_QUESTION} value={draft.prompt} onInput={(e) => change({ prompt: e.currentTarget.value })} />
         </div>
       )}
+      {!draft.trackless && <AspectPicker chosen={draft.aspects} change={(aspects) => change({ aspects })} idPrefix={p} />}
+      {!draft.trackless && (
+        <div class="field">
+          <label for={`${p}length`}>Track length (optional)</label>
+          <p class="hint" id={`${p}length-hint`}>
+            m:ss, e.g. 3:45. Reviewers' notes on moments cannot point past it.
+          </p>
+          <input
+            id={`${p}length`}
+            class="time"
+            inputMode="numeric"
+            placeholder="3:45"
+            value={draft.length}
+            aria-describedby={`${p}length-hint`}
+            aria-invalid={draft.length.trim() && parseClock(draft.length) === null ? "true" : undefined}
+            onInput={(e) => change({ length: e.currentTarget.value })}
+          />
+        </div>
+      )}
       <label class="check">
         <input type="checkbox" checked={draft.emailMe} onChange={(e) => change({ emailMe: e.currentTarget.checked })} /> Email me when I'm in a group
       </label>
@@ -115,17 +138,48 @@ function RequestFields(props: { draft: Draft; change: (draft: Partial<Draft>) =>
   );
 }
 
+/** Up to three focus aspects; reviewers answer each in its own field. */
+function AspectPicker(props: { chosen: Schemas["AspectKey"][]; change: (aspects: Schemas["AspectKey"][]) => void; idPrefix: string }) {
+  const aspects = useAspects();
+  const full = props.chosen.length >= MAX_ASPECTS;
+  return (
+    <fieldset class="aspects">
+      <legend>Focus (up to {MAX_ASPECTS}, optional)</legend>
+      <p class="hint">Reviewers answer each aspect you pick in its own field.</p>
+      <div class="aspect-options">
+        {aspects.map((aspect) => {
+          const on = props.chosen.includes(aspect.key);
+          return (
+            <label key={aspect.key} class="check" title={aspect.description}>
+              <input
+                type="checkbox"
+                checked={on}
+                disabled={!on && full}
+                onChange={() => props.change(on ? props.chosen.filter((key) => key !== aspect.key) : [...props.chosen, aspect.key])}
+              />{" "}
+              {aspect.label}
+            </label>
+          );
+        })}
+      </div>
+    </fieldset>
+  );
+}
+
 function body(draft: Draft): Schemas["FeedbackRequestCreate"] {
+  const length = parseClock(draft.length);
   return {
     genre: draft.genre,
     feedback_prompt: draft.trackless ? "" : draft.prompt,
     email_when_grouped: draft.emailMe,
     media_url: draft.trackless ? null : draft.url.trim(),
+    aspects: draft.trackless ? [] : draft.aspects,
+    track_length_s: draft.trackless || !draft.length.trim() ? null : length ?? -1,
   };
 }
 
 function RequestForm(props: { onSaved: () => void }) {
-  const [draft, setDraft] = useState<Draft>({ trackless: false, url: "", genre: "no_genre", prompt: "", emailMe: true });
+  const [draft, setDraft] = useState<Draft>({ trackless: false, url: "", genre: "no_genre", prompt: "", emailMe: true, aspects: [], length: "" });
   const [error, setError] = useState<ApiError | null>(null);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -153,12 +207,15 @@ function Waiting(props: { request: FeedbackRequest; onChange: () => void }) {
   const [editing, setEditing] = useState(false);
   const genres = useGenres();
   const genreLabel = (key: string) => genres.find((genre) => genre.key === key)?.label ?? key;
+  const aspects = useAspects();
   const initial: Draft = {
     trackless: !request.media_url,
     url: request.media_url ?? "",
     genre: request.genre,
     prompt: request.feedback_prompt,
     emailMe: request.email_when_grouped,
+    aspects: request.aspects,
+    length: request.track_length_s != null ? clock(request.track_length_s) : "",
   };
   const [draft, setDraft] = useState<Draft>(initial);
   const id = request.id;
@@ -207,6 +264,11 @@ function Waiting(props: { request: FeedbackRequest; onChange: () => void }) {
           {request.feedback_prompt && (
             <p class="prompt">
               <strong>You asked:</strong> {request.feedback_prompt}
+            </p>
+          )}
+          {request.aspects.length > 0 && (
+            <p class="prompt">
+              <strong>Focus:</strong> {request.aspects.map((key) => aspectLabel(aspects, key)).join(", ")}
             </p>
           )}
           <p class="muted">

@@ -52,11 +52,14 @@ export function NeedYou() {
                 <p class="muted">{item.missing === 1 ? "1 review missing" : `${item.missing} reviews missing`}</p>
                 <FeedbackEditor
                   draft={`extra-${item.request.id}`}
-                  send={(feedback, allowReplies) =>
+                  request={item.request}
+                  player={null}
+                  position={null}
+                  send={(body) =>
                     unwrap(
                       api.POST("/api/v1/feedback-requests/{request_id}/extra-feedback", {
                         params: { path: { request_id: item.request.id } },
-                        body: { feedback, allow_replies: allowReplies },
+                        body,
                       }),
                     ).then(() => {})
                   }

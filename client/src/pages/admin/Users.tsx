@@ -86,6 +86,10 @@ export function UserDetail(props: { id: number }) {
           <dd>{data.feedback_written}</dd>
           <dt>Feedback owed</dt>
           <dd>{data.feedback_owed}</dd>
+          <dt>Refused by the effort gate</dt>
+          <dd>
+            {data.feedback_refusals.too_short} too short · {data.feedback_refusals.repeated} repeated
+          </dd>
           <dt>Feedback received</dt>
           <dd>{data.feedback_received}</dd>
           <dt>Mean rating received</dt>
