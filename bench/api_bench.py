@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -82,13 +81,12 @@ def targets(url: str, users: int, folder: Path) -> dict[str, Path]:
         )
     rng.shuffle(members)
     rng.shuffle(open_responses)
-    body = json.dumps({"feedback": "Tight groove; the vocal could sit a little higher.", "allow_replies": True})
     lines = {
         "GET /api/v1/me": [f"GET\t/api/v1/me\t{token(user)}" for user, _ in members[:2000]],
         "GET /api/v1/groups": [f"GET\t/api/v1/groups\t{token(user)}" for user, _ in members[:2000]],
         "GET /api/v1/groups/{id}": [f"GET\t/api/v1/groups/{group}\t{token(user)}" for user, group in members[:2000]],
         "PUT /api/v1/responses/{id}": [
-            f"PUT\t/api/v1/responses/{rid}\t{token(user)}\t{body}" for rid, user in open_responses
+            f"PUT\t/api/v1/responses/{rid}\t{token(user)}\t{data.feedback_body(rng)}" for rid, user in open_responses
         ],
         "ceiling": [f"GET\t/api/v1/bench/ceiling\t{token(members[0][0])}"],
     }

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import data
 from bench.api_bench import SECRET, seed, start_server
 from db.connection import database, init_database
 from db.models import FeedbackRequest, FeedbackResponse
@@ -147,7 +148,6 @@ async def load(
     current: dict[str, Any] = {"latencies": [], "errors": 0, "statuses": {}}
     connections = Connections(port, 64)
     await connections.open()
-    feedback = json.dumps({"feedback": "Steady groove; the snare could crack a little more.", "allow_replies": True})
     mark_all = json.dumps({"all": True}).encode()
 
     async def one(kind: float, due: float) -> None:
@@ -158,7 +158,9 @@ async def load(
         elif kind < 0.95:
             rid, token = writes.pop()
             name = "PUT /api/v1/responses/{id}"
-            status = await connections.request("PUT", f"/api/v1/responses/{rid}", token, feedback.encode())
+            status = await connections.request(
+                "PUT", f"/api/v1/responses/{rid}", token, data.feedback_body(rng).encode()
+            )
         else:
             _, _, token = reads[rng.randrange(len(reads))]
             name = "POST /api/v1/notifications/read"

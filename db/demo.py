@@ -7,7 +7,8 @@ from db import stats
 from db.connection import database
 from db.group_planning import plan_groups
 from db.grouping import apply_plan, group_unassigned, read_candidates
-from db.models import FeedbackRequest, FeedbackResponse, Reply, Report, User, utcnow
+from db.feedback_form import times_in_text
+from db.models import FeedbackMark, FeedbackRequest, FeedbackResponse, Reply, Report, User, utcnow
 from db.passwords import hash_password
 
 DEMO_EMAIL = "demo@howsmytrack.example"
@@ -36,10 +37,10 @@ TRACKS = {
 # low-effort one they reported.
 REVIEWS = {
     "demo-electronic": {
-        "nova": "The pad in the intro is gorgeous, especially its filter sweep. The drop lands, but the kick and bass "
-        "fight around 60 Hz: sidechain the bass or carve a little out of it.",
-        "kite": "Clean mix overall. The drop would hit harder if the build cut the hats for its last bar; right now "
-        "it runs straight into it.",
+        "nova": "The pad in the intro is gorgeous, especially its filter sweep at 0:20. The drop lands, but the kick and "
+        "bass fight around 60 Hz at 1:05-1:20: sidechain the bass or carve a little out of it.",
+        "kite": "Clean mix overall. The drop at 1:10 would hit harder if the build cut the hats for its last bar; right "
+        "now it runs straight into it.",
         "moss": "ok",
     },
     "nova-electronic": {
@@ -100,6 +101,9 @@ def _write_reviews(group_id: int) -> None:
             FeedbackResponse.update(feedback=text, submitted_at=utcnow(), allow_replies=True).where(
                 FeedbackResponse.id == response.id
             ).execute()
+            # The moments the text names, as the service would pin them (db/feedback_form.py).
+            for mark in times_in_text(text):
+                FeedbackMark.create(response=response.id, at_s=mark.at_s, to_s=mark.to_s, text=mark.text)
 
 
 def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
@@ -175,6 +179,8 @@ def load_demo_data(web_url: str = "http://127.0.0.1:8000") -> str:
                 media_type="soundcloud",
                 genre="pop",
                 feedback_prompt="Is the chorus catchy enough, and does it come in early enough?",
+                aspects="arrangement,vocals_lyrics",
+                track_length_s=198,
                 track_title="Summer Fever (idea)",
                 track_author_name="Demo",
                 track_fetched_at=confirmed,
