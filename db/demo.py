@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from db import stats
 from db.connection import database
+from db.feedback_form import times_in_text
 from db.group_planning import plan_groups
 from db.grouping import apply_plan, group_unassigned, read_candidates
-from db.feedback_form import times_in_text
 from db.models import FeedbackMark, FeedbackRequest, FeedbackResponse, Reply, Report, User, utcnow
 from db.passwords import hash_password
 
