@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from db.connection import database
 from db.models import AspectAnswer, FeedbackMark, FeedbackRefusal, FeedbackRequest, FeedbackResponse, User
 from settings import Settings
-from tests.builders import GroupFixture, bearer, feedback_text, make_group, make_user, submit
+from tests.builders import PASSWORD, GroupFixture, bearer, feedback_text, make_group, make_user, submit
 from tests.web.conftest import simultaneously
 
 API = "/api/v1"
@@ -198,6 +198,13 @@ def test_marks_and_answers_follow_the_feedback_visibility(client: TestClient, se
     assert received[0]["marks"][0]["text"] == "Lovely opening" and received[0]["guided"]["aspects"][0]["key"] == "mix"
     export = client.get(f"{API}/me/export", headers=bearer(settings, owner)).json()
     assert export["feedback_received"][0]["marks"][0]["at_s"] == 5
+    own = client.get(f"{API}/me/export", headers=bearer(settings, writer)).json()["feedback_written"]
+    assert [row["marks"][0]["text"] for row in own if row["id"] == response.id] == ["Lovely opening"]
+    # The writer deletes their account: the feedback and its marks stay, linked to nobody.
+    gone = client.request("DELETE", f"{API}/me", json={"password": PASSWORD}, headers=bearer(settings, writer))
+    assert gone.status_code == 204, gone.text
+    kept = owners_view()["received"][0]
+    assert kept["marks"][0]["text"] == "Lovely opening" and writer.email not in str(kept)
     # A moderator's removal takes marks and answers with the text.
     with database.connection_context():
         FeedbackResponse.update(hidden_at=FeedbackResponse.submitted_at).where(
@@ -207,8 +214,6 @@ def test_marks_and_answers_follow_the_feedback_visibility(client: TestClient, se
     assert removed["feedback"] == "" and removed["marks"] == [] and removed["guided"] is None
     export = client.get(f"{API}/me/export", headers=bearer(settings, owner)).json()
     assert export["feedback_received"][0]["marks"] == [] and export["feedback_received"][0]["strongest_moment"] is None
-    own = client.get(f"{API}/me/export", headers=bearer(settings, writer)).json()["feedback_written"]
-    assert [row["marks"][0]["text"] for row in own if row["id"] == response.id] == ["Lovely opening"]
 
 
 def test_the_effort_gate_refuses_short_and_repeated_feedback_and_counts_it(
