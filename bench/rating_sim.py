@@ -195,7 +195,12 @@ def run(world: World, rating: Any) -> dict[str, Any]:
                     reached_top_half[user] = day + 1 - joined
     users = sorted({writer for writer, *_ in given})
     correlation = spearman([world.quality[u] for u in users], [float(rating.current[u] or 0) for u in users])
-    shares = [sum(p in bottom for p in partners) / len(partners) for partners in first_week.values() if partners]
+    # Newcomers who are in the bottom quartile themselves belong there once rated; the others do not.
+    shares = [
+        sum(p in bottom for p in partners) / len(partners)
+        for newcomer, partners in first_week.items()
+        if partners and newcomer not in bottom
+    ]
     good_newcomers = [u for u in top if world.joined[u] > 0]
     days_to_top = [reached_top_half.get(u, world.days - world.joined[u] + 1) for u in good_newcomers]
     return {

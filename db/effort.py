@@ -5,7 +5,8 @@ Refused (`422 feedback_too_generic`, nothing stored, the draft stays with the cl
 - `REPEAT_SHARE` or more of its word shingles (runs of `SHINGLE` words) found in one of the
   reviewer's last `HISTORY` submitted responses: a pasted template, whatever it is wrapped in.
 
-Each refusal is recorded (`feedback_refusal`) for the admins' user detail.
+Each refusal is recorded (`feedback_refusal`, one row per reviewer, track and reason, counting the
+attempts) for the admins' user detail.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def judge(submission: Submission, earlier: list[str]) -> Refusal | None:
     return None
 
 
-def check(user_id: int, request_id: int, response_id: int | None, submission: Submission) -> Refusal | None:
+def check(user_id: int, request_id: int, submission: Submission) -> Refusal | None:
     """Judge the submission against the reviewer's own last responses on other tracks (on this one
     there is at most one: a simultaneous copy of this very submission, which gets its 409); record
     a refusal (inside the caller's transaction, which must commit it)."""
@@ -95,5 +96,8 @@ def check(user_id: int, request_id: int, response_id: int | None, submission: Su
     ]
     refusal = judge(submission, earlier)
     if refusal is not None:
-        FeedbackRefusal.create(user=user_id, response_id=response_id, reason=refusal.reason)
+        FeedbackRefusal.insert(user=user_id, request=request_id, reason=refusal.reason).on_conflict(
+            conflict_target=[FeedbackRefusal.user, FeedbackRefusal.request, FeedbackRefusal.reason],
+            update={FeedbackRefusal.attempts: FeedbackRefusal.attempts + 1},
+        ).execute()
     return refusal

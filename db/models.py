@@ -179,13 +179,18 @@ class FeedbackMark(BaseModel):
 
 
 class FeedbackRefusal(BaseModel):
-    """Feedback the effort gate refused (db/effort.py): `too_short` or `repeated`."""
+    """The effort gate refused `user`'s feedback on `request` for `reason` (`too_short` or `repeated`),
+    `attempts` times (db/effort.py)."""
 
     id = AutoField()
     user = ForeignKeyField(User, on_delete="CASCADE")
-    response_id = IntegerField(null=True)  # null: extra feedback, refused before it had a row
+    request = ForeignKeyField(FeedbackRequest, on_delete="CASCADE")
     reason = CharField(max_length=20)
     created_at = DateTimeField(default=utcnow)
+    attempts = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("user", "request", "reason"), True),)
 
 
 class Reply(BaseModel):

@@ -181,7 +181,7 @@ def write_extra(user: CurrentUser, request_id: int, submission: Submission) -> i
             raise Conflict("no_longer_needed", "This track has all the feedback it was promised now; thank you!")
         asked = aspects.parsed(target["aspects"])
         checked = submissions.check(
-            user.id, submissions.Target(request_id, None, asked, target["track_length_s"]), submission
+            user.id, submissions.Target(request_id, asked, target["track_length_s"]), submission
         )
         if isinstance(checked, submissions.Checked):
             return _write_extra(user, request_id, target, checked, now)

@@ -103,7 +103,7 @@ def submit_response(user: CurrentUser, response_id: int, submission: Submission)
             raise NotFound()
         if role.submitted:
             raise submissions.ALREADY_SUBMITTED
-        target = submissions.Target(role.request_id, response_id, role.asked, role.track_length_s)
+        target = submissions.Target(role.request_id, role.asked, role.track_length_s)
         checked = submissions.check(user.id, target, submission)
         if isinstance(checked, submissions.Checked):
             submissions.store(response_id, checked)

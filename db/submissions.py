@@ -28,7 +28,6 @@ class Target:
     """The track a submission is about, as far as checking it goes."""
 
     request_id: int
-    response_id: int | None  # None: extra feedback, whose row is made once it passes
     asked: list[str]
     track_length_s: int | None
 
@@ -39,7 +38,7 @@ def check(user_id: int, target: Target, submission: Submission) -> Checked | eff
     asked = target.asked
     answers = feedback_form.asked_answers(submission, asked)
     marks = feedback_form.all_marks(submission, target.track_length_s)
-    refusal = effort.check(user_id, target.request_id, target.response_id, submission)
+    refusal = effort.check(user_id, target.request_id, submission)
     return refusal if refusal is not None else Checked(submission, asked, answers, marks)
 
 

@@ -9,8 +9,9 @@ record, and a rating that is fair to newcomers.
   (null for feedback written as one free text). `feedback` keeps the whole text, composed from them.
 - aspect_answer: the reviewer's answer on one aspect the artist asked about, with an optional 1-5 score.
 - feedback_mark: a note pinned to a moment (`at_s`) or a range (`at_s`..`to_s`) of the track.
-- feedback_refusal: one refusal by the effort gate (too short, or repeating the reviewer's own
-  earlier feedback), counted per reviewer for the admins.
+- feedback_refusal: the effort gate refused a reviewer's feedback on a track (too short, or repeating
+  their own earlier feedback): one row per reviewer, track and reason, counting the attempts, so
+  retrying cannot grow the table without bound. Counted per reviewer for the admins.
 - user.rating_percentile: the share of rated reviewers whose rating is below the user's (0-100),
   computed with the ratings.
 
@@ -47,11 +48,12 @@ STATEMENTS = [
     """CREATE TABLE feedback_refusal (
     id {pk},
     user_id INTEGER NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,
-    response_id INTEGER,
+    request_id INTEGER NOT NULL REFERENCES feedback_request (id) ON DELETE CASCADE,
     reason VARCHAR(20) NOT NULL,
-    created_at TIMESTAMP NOT NULL
+    created_at TIMESTAMP NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (user_id, request_id, reason)
 )""",
-    "CREATE INDEX feedback_refusal_user ON feedback_refusal (user_id, reason)",
 ]
 
 

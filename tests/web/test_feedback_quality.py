@@ -225,6 +225,8 @@ def test_the_effort_gate_refuses_short_and_repeated_feedback_and_counts_it(
     short = _put(client, settings, writer, first.id, {"feedback": "Nice track, good mix.", "allow_replies": True})
     assert short.status_code == 422 and short.json()["error"]["code"] == "feedback_too_generic"
     assert "4 words" in short.json()["error"]["message"] and "at least 40" in short.json()["error"]["message"]
+    again = _put(client, settings, writer, first.id, {"feedback": "Nice track, good mix!", "allow_replies": True})
+    assert again.status_code == 422
     text = feedback_text("Honest notes on this one.")
     assert _put(client, settings, writer, first.id, {"feedback": text, "allow_replies": True}).status_code == 200
     pasted = _put(client, settings, writer, second.id, {"feedback": text + " Great work!", "allow_replies": True})
@@ -239,6 +241,9 @@ def test_the_effort_gate_refuses_short_and_repeated_feedback_and_counts_it(
     with database.connection_context():
         reasons = sorted(row.reason for row in FeedbackRefusal.select().where(FeedbackRefusal.user == writer.id))
     assert reasons == ["repeated", "too_short"]
+    with database.connection_context():
+        attempts = FeedbackRefusal.get((FeedbackRefusal.user == writer.id) & (FeedbackRefusal.reason == "too_short"))
+    assert attempts.attempts == 2  # trying again on the same track counts an attempt, not a new row
     admin = make_user(is_admin=True)
     detail = client.get(f"{API}/admin/users/{writer.id}", headers=bearer(settings, admin)).json()["user"]
     assert detail["feedback_refusals"] == {"too_short": 1, "repeated": 1}
