@@ -302,3 +302,20 @@ def test_the_account_shows_only_the_callers_own_rating_and_percentile(client: Te
     user = client.get(f"{API}/me", headers=bearer(settings, me)).json()["user"]
     assert user["rating"] == 4.2 and user["rating_percentile"] == 70
     assert "1.5" not in client.get(f"{API}/me", headers=bearer(settings, me)).text and other.id != me.id
+
+
+def test_aspect_answers_on_a_request_that_asked_for_none_are_kept_as_general_notes(
+    client: TestClient, settings: Settings
+) -> None:
+    group = make_group(n=2)
+    writer, owner = group.users
+    _ask(group, owner, aspects="", length=None)
+    response = group.response(writer, owner)
+    body = {"guided": _guided(groove={"text": "Loose in a good way."}), "feedback": "Lovely.", "allow_replies": True}
+    answer = _put(client, settings, writer, response.id, body)
+    assert answer.status_code == 200, answer.text
+    guided = answer.json()["response"]["guided"]
+    assert guided["aspects"] == [] and guided["notes"] == "Lovely.\n\nGroove: Loose in a good way."
+    assert _stored(response.id)[2] == 0  # no aspect answers: the artist asked about none
+    unknown = dict(body, guided=_guided(tempo={"text": "Too slow."}))
+    assert _put(client, settings, writer, response.id, unknown).status_code == 422
