@@ -14,7 +14,7 @@ PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 SMTP_SINK := .venv/postfix/usr/sbin/smtp-sink
 
-.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-static test-suite test-fast test-deps bench-deps lint format typecheck check bench bench-quick bench-production bench-live bench-soak bench-durable jobs clean
+.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-static test-suite test-fast test-deps bench-deps lint format typecheck check bench bench-quick bench-production bench-live bench-soak bench-durable bench-rating jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -152,6 +152,11 @@ bench-durable: bench-deps
 # The production path (Caddy over HTTPS, 3 replicas, PgBouncer) against the direct one, in one run.
 bench-production: bench-deps
 	$(RUN) python -m bench.production_path
+
+# The rating job at 100,000 users against the statement it replaced, then the rating simulation.
+bench-rating: bench-deps
+	$(RUN) python -m bench.rating_job
+	$(RUN) python -m bench.rating_sim
 
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick

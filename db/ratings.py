@@ -33,15 +33,17 @@ HALF_LIFE = "CAST(:half_life AS DOUBLE PRECISION)"
 
 def _age_days(column: str, postgres: bool) -> str:
     if postgres:
-        return f"(EXTRACT(EPOCH FROM (CAST(:now AS TIMESTAMP) - {column})) / 86400.0)"
+        return f"(CAST(EXTRACT(EPOCH FROM (CAST(:now AS TIMESTAMP) - {column})) AS DOUBLE PRECISION) / 86400.0)"
     return f"(julianday(:now) - julianday({column}))"
 
 
 def _rated(postgres: bool) -> str:
-    """The counted ratings (who wrote, who rated, the rating, its age in days) and the site's mean."""
+    """The counted ratings (who wrote, who rated, the rating, its age in days) and the site's mean.
+    Floating point throughout: PostgreSQL's numeric (what `rating * 1.0` and EXTRACT give) made the
+    job 2-3 times slower at 1.5 M ratings."""
     return f"""
 rated AS (
-    SELECT fr.user_id AS writer, req.user_id AS rater, fr.rating * 1.0 AS r,
+    SELECT fr.user_id AS writer, req.user_id AS rater, CAST(fr.rating AS DOUBLE PRECISION) AS r,
         {_age_days("COALESCE(fr.rated_at, fr.submitted_at)", postgres)} AS age
     FROM feedback_response fr JOIN feedback_request req ON req.id = fr.request_id
     WHERE fr.rating IS NOT NULL AND fr.submitted_at IS NOT NULL AND fr.hidden_at IS NULL
@@ -50,6 +52,8 @@ site AS (SELECT COALESCE(AVG(r), {NO_RATINGS_YET}) AS m FROM rated)"""
 
 
 def _update(postgres: bool) -> Statement:
+    """Aggregates before it joins: per rater, then per writer, then the users (1.5 M ratings of 100k
+    users take one pass each, not a join of every rating to every user)."""
     clamp = "CASE WHEN x.c < 1 THEN 1.0 WHEN x.c > 5 THEN 5.0 ELSE x.c END"
     changed = (
         '("user".rating IS NULL OR ABS("user".rating - ranked.rating) > 1e-9 '
@@ -58,21 +62,21 @@ def _update(postgres: bool) -> Statement:
     return Statement(f"""
 WITH {_rated(postgres)},
 raters AS (
-    SELECT rated.rater, SUM(rated.r - site.m) / (COUNT(*) + {WEIGHT}) AS leniency
-    FROM rated CROSS JOIN site GROUP BY rated.rater
+    SELECT given.rater, (given.total - given.n * site.m) / (given.n + {WEIGHT}) AS leniency
+    FROM (SELECT rater, SUM(r) AS total, COUNT(*) AS n FROM rated GROUP BY rater) given CROSS JOIN site
 ),
-corrected AS (
-    SELECT x.writer, x.w, {clamp} AS c FROM (
+per_writer AS (
+    SELECT x.writer, SUM(x.w * {clamp}) AS weighted, SUM(x.w) AS weights, COUNT(*) AS n FROM (
         SELECT rated.writer, POWER(0.5, CASE WHEN rated.age > 0 THEN rated.age ELSE 0 END / {HALF_LIFE}) AS w,
             rated.r - raters.leniency AS c
         FROM rated JOIN raters ON raters.rater = rated.rater
     ) x
+    GROUP BY x.writer
 ),
 scored AS (
-    SELECT u.id, ({WEIGHT} * site.m + COALESCE(SUM(c.w * c.c), 0)) / ({WEIGHT} + COALESCE(SUM(c.w), 0)) AS raw,
-        COUNT(c.writer) AS n
-    FROM "user" u CROSS JOIN site LEFT JOIN corrected c ON c.writer = u.id
-    GROUP BY u.id, site.m
+    SELECT u.id, ({WEIGHT} * site.m + COALESCE(p.weighted, 0)) / ({WEIGHT} + COALESCE(p.weights, 0)) AS raw,
+        COALESCE(p.n, 0) AS n
+    FROM "user" u CROSS JOIN site LEFT JOIN per_writer p ON p.writer = u.id
 ),
 bounded AS (  -- within 1..5 despite rounding (the column's constraint)
     SELECT id, n, CASE WHEN raw < 1 THEN 1.0 WHEN raw > 5 THEN 5.0 ELSE raw END AS rating FROM scored
