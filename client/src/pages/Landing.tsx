@@ -5,9 +5,9 @@ import { RATING_MEANINGS } from "../lib/ratings";
 import { Link, Page } from "../components/ui";
 
 const STEPS: Array<[string, string]> = [
-  ["Share an unfinished track", "Paste a SoundCloud, Google Drive, Dropbox or OneDrive link, pick a genre and say what you want feedback on."],
+  ["Share an unfinished track", "Paste a SoundCloud, Google Drive, Dropbox or OneDrive link, pick a genre, say what you want feedback on and pick up to three aspects to focus on (mix, arrangement, groove…)."],
   ["Get grouped once a day", "At 02:30 UTC waiting tracks are put into groups of about four, by genre and by how useful their owners' feedback has been."],
-  ["Listen and write", "Listen to the other tracks in your group and write specific feedback on each, within the deadline."],
+  ["Listen and write", "Listen to the other tracks in your group and answer, for each: the aspects the artist asked about, the strongest moment, the biggest problem and one next step. Pin notes to moments as you listen."],
   ["Unlock yours", "Once you have written for everyone, the feedback on your own track unlocks."],
   ["Rate and reply", "Rate each piece from 1 to 5. Helpful reviewers get grouped with other helpful reviewers. Reply if the writer allowed it."],
 ];
@@ -29,7 +29,18 @@ const FAQ: Array<[string, preact.ComponentChildren]> = [
   ["Who sees my feedback, and my name?", <p>Nobody learns who wrote what: not the artist, not the other members. Your email is never shown to other members.</p>],
   ["What if I miss the deadline?", <p>A group has 72 hours. Writing none or only part of what you owe gives a strike; strikes expire after 30 days, or sooner once you write everything on time in a later group. With two strikes you can still join groups to give feedback, but not submit a track.</p>],
   ["Can I just give feedback without a track?", <p>Yes: tick "No track this time" when you ask. You join the next group as a reviewer.</p>],
-  ["How is my rating worked out?", <p>It is the average of the ratings your recent feedback received, and it decides who you are grouped with. Only you see yours.</p>],
+  [
+    "How is my rating worked out?",
+    <p>
+      From the ratings your feedback received, recent ones counting most, each corrected for how generous or harsh its rater usually is. A newcomer starts at the
+      site's average, so nobody is grouped with the least helpful reviewers just for being new. It decides who you are grouped with; only you see yours, and how it
+      compares with other reviewers.
+    </p>,
+  ],
+  [
+    "Why was my feedback refused?",
+    <p>Feedback needs at least 40 words over all its fields, and must not be a copy of what you wrote for another track. Your draft stays, so you can add to it.</p>,
+  ],
   ["Something I received is rude. What can I do?", <p>Use "Report" under it. A moderator reads every report; the writer never learns who reported them.</p>],
 ];
 
