@@ -10,6 +10,8 @@ corrected for its rater's leniency and weighted by its age, with the site's mean
 
 from __future__ import annotations
 
+import datetime as dt
+
 from db.models import utcnow
 from db.ratings import update_ratings
 from jobs.runner import JobResult, job_main, job_transaction
@@ -18,9 +20,9 @@ from settings import Settings
 JOB = "calculate_user_ratings"
 
 
-def calculate_user_ratings(settings: Settings | None = None) -> JobResult:
+def calculate_user_ratings(settings: Settings | None = None, now: dt.datetime | None = None) -> JobResult:
     settings = settings or Settings.from_env()
-    now = utcnow()
+    now = now or utcnow()
     with job_transaction(JOB):
         changed = update_ratings(now, settings.rating_prior_weight, settings.rating_half_life_days)
     return JobResult(f"{changed} rating(s) changed", {"changed": changed})

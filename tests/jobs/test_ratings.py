@@ -44,7 +44,8 @@ def ratings() -> dict[int, tuple[float | None, float | None]]:
 
 
 def run(settings: Settings | None = None) -> int:
-    status, result = execute("calculate_user_ratings", lambda: calculate_user_ratings(settings or Settings()))
+    """The job at a fixed moment (ratings' weights follow their age: a moving clock moves them)."""
+    status, result = execute("calculate_user_ratings", lambda: calculate_user_ratings(settings or Settings(), NOW))
     assert status == 0
     return result.counts["changed"]
 
@@ -78,7 +79,7 @@ def test_the_job_computes_the_documented_formula(db: str) -> None:
     expected = reference(given, [user.id for user in users], 2.5, 60)
     got = ratings()
     for user in users:
-        assert got[user.id][0] == pytest.approx(expected[user.id], abs=1e-4)  # ages drift by the test's seconds
+        assert got[user.id][0] == pytest.approx(expected[user.id], abs=1e-9)
 
 
 def test_a_newcomer_starts_at_the_sites_mean_and_is_not_ranked(db: str) -> None:
