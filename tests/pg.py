@@ -105,6 +105,32 @@ class TestPostgres:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class TestStandby(TestPostgres):
+    """A streaming hot standby of `primary` on its own loopback port, made as operators make one:
+    `pg_basebackup -R` (a copy of the primary plus the settings to follow it). `apply_delay` (such
+    as "2s") holds each transaction back that long before the standby applies it."""
+
+    __test__ = False
+
+    def __init__(self, primary: TestPostgres, apply_delay: str | None = None) -> None:
+        super().__init__(durable=primary.durable)
+        self.primary = primary
+        self.apply_delay = apply_delay
+
+    def init(self) -> None:
+        self._run(
+            find_binary("pg_basebackup"),
+            *("-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres"),
+            *("-D", str(self.data), "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"),
+        )
+        if self.apply_delay:
+            with (self.data / "postgresql.auto.conf").open("a") as conf:
+                conf.write(f"recovery_min_apply_delay = '{self.apply_delay}'\n")
+
+    def promote(self) -> None:
+        self._run(find_binary("pg_ctl"), "-D", str(self.data), "-w", "promote")
+
+
 @contextlib.contextmanager
 def connection_held_elsewhere(db: Any) -> Iterator[None]:
     """Another thread holds one of `db`'s pooled connections until the block ends."""
