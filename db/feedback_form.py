@@ -28,7 +28,8 @@ NOTES_LABEL = "Notes"
 MOMENTS_LABEL = "Moments"
 # m:ss, optionally a range to another m:ss (hyphen, en or em dash, or "to"); not part of h:mm:ss.
 _TIME = r"(\d{1,3}):([0-5]\d)"
-TIMES_IN_TEXT = re.compile(rf"(?<![\d:]){_TIME}(?:\s*(?:-|–|—|to)\s*{_TIME})?(?![\d:])")
+# A colon after a time is punctuation ("at 1:20: cut it"); one before or after digits is h:mm:ss.
+TIMES_IN_TEXT = re.compile(rf"(?<!\d)(?<!\d:){_TIME}(?:\s*(?:-|–|—|to)\s*{_TIME})?(?!\d|:\d)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
