@@ -79,9 +79,8 @@ def test_a_late_standby_serves_others_but_not_the_writer_until_it_has_caught_up(
     assert state.up and state.replay_lsn is not None and state.replay_lsn < mine  # held back 2 s
     assert choose([state], mine, MAX_LAG_S) is None  # the writer reads from the primary
     assert choose([state], 0, MAX_LAG_S) == late.url("app")  # someone else may read from the replica
-    started = time.monotonic()
     caught_up = eventually(lambda: (s := check(late.url("app"), mine)).usable(mine, MAX_LAG_S) and s)
-    assert time.monotonic() - started < 10 and caught_up.replay_lsn is not None and caught_up.replay_lsn >= mine
+    assert caught_up.replay_lsn is not None and caught_up.replay_lsn >= mine
     assert run(late.url("app"), "SELECT count(*) FROM note WHERE text = 'my write'") == [(1,)]
 
 
@@ -92,7 +91,8 @@ def test_a_stopped_standby_is_skipped_within_its_connect_timeout(cluster: tuple)
     try:
         started = time.monotonic()
         down = check(standby.url("app"), position, connect_timeout=1)
-        assert not down.up and time.monotonic() - started < 3
+        # The contract's bound, not a speed claim: a dead replica costs at most its connect timeout.
+        assert not down.up and time.monotonic() - started < 1 + 1
         late_state = eventually(lambda: (s := check(late.url("app"), position)).usable(position, MAX_LAG_S) and s)
         assert choose([down, late_state], position, MAX_LAG_S) == late.url("app")
         assert choose([down], position, MAX_LAG_S) is None
