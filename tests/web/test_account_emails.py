@@ -10,6 +10,7 @@ any SMTP exchange; a refused change (a taken address) queues nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import statistics
@@ -22,7 +23,7 @@ from starlette.testclient import TestClient
 
 from db import outbox
 from db.connection import database
-from db.models import EmailOutbox
+from db.models import EmailOutbox, utcnow
 from settings import Settings
 from tests.builders import make_user
 from tests.pg import database_env, free_port
@@ -108,6 +109,12 @@ def test_a_reset_email_survives_the_web_process_being_killed(pg_db: str, tmp_pat
     finally:
         first.kill()
         first.wait(10)
+    # Time passes (moved, not waited): the dead process's claim runs out and its retry falls due.
+    with database.connection_context():
+        EmailOutbox.update(
+            claimed_at=EmailOutbox.claimed_at - dt.timedelta(hours=1),
+            next_attempt_at=utcnow() - dt.timedelta(seconds=1),
+        ).where(EmailOutbox.sent_at.is_null()).execute()
     sink = SmtpSink(port=sink_port)
     sink.start()
     try:
