@@ -257,7 +257,7 @@ def stack(stand_in_images: dict[str, str]) -> Iterator[tuple[dict[str, str], str
         _wait_until("the web container to be ready", lambda: _status(base + "/readyz") == 200, 180)
         yield env, base
     finally:
-        compose(env, "down", "-v", "--timeout", "10", check=False)
+        compose(env, "down", "-v", "--timeout", "1", check=False)  # throwaway: no graceful stop to wait for
 
 
 def test_the_stack_serves_groups_and_cron_runs_jobs_on_its_own(stack: tuple[dict[str, str], str]) -> None:
@@ -422,7 +422,7 @@ def production(stand_in_images: dict[str, str], tmp_path_factory: pytest.TempPat
         ca.write_text(root.stdout)
         yield Production(env, base, str(ca), values)
     finally:
-        production_compose(env, "down", "-v", "--timeout", "10", check=False)
+        production_compose(env, "down", "-v", "--timeout", "1", check=False)  # throwaway: no graceful stop to wait for
 
 
 def _status_insecure(url: str) -> int:
