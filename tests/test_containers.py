@@ -231,9 +231,11 @@ def _status(url: str) -> int:
 
 
 def schedule_soon(env: dict[str, str], job: str) -> None:
-    """Add a crontab line (in the shipped form) that starts `job` in the running cron container in
-    a minute or two: far enough ahead for cron, which looks at /etc/cron.d once a minute, to load it."""
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90)
+    """Add a crontab line (in the shipped form) that starts `job` in the running cron container at
+    the next minute boundary at least 20 s away: cron wakes at each minute, reloads /etc/cron.d when
+    it changed, then runs that minute's lines, so a line written before the boundary runs at it."""
+    now = dt.datetime.now(dt.UTC)
+    when = (now + dt.timedelta(seconds=20 + 60)).replace(second=0, microsecond=0)
     line = (
         f"{when.minute} {when.hour} * * * root . /app/.cron-env && cd /app && exec runuser -u app -- "
         f"python -m jobs {job} >/proc/1/fd/1 2>/proc/1/fd/2"
