@@ -6,6 +6,8 @@ import json
 import random
 from typing import Any
 
+from tests.builders import feedback_text
+
 GENRES = ["electronic", "hip_hop", "jazz", "urban_rnb", "pop", "rock_metal_punk", "no_genre"]
 GENRE_ARRAY = "ARRAY[" + ",".join(f"'{genre}'" for genre in GENRES) + "]"
 
@@ -93,55 +95,7 @@ def pass_the_deadline(db: Any, written_share: float = 0.6) -> None:
     db.execute_sql("ANALYZE")
 
 
-_WORDS = [
-    "kick",
-    "snare",
-    "bass",
-    "pads",
-    "vocal",
-    "chorus",
-    "verse",
-    "bridge",
-    "drop",
-    "intro",
-    "outro",
-    "reverb",
-    "delay",
-    "compression",
-    "sidechain",
-    "stereo",
-    "width",
-    "low",
-    "end",
-    "mids",
-    "highs",
-    "hats",
-    "groove",
-    "swing",
-    "melody",
-    "chords",
-    "hook",
-    "lyrics",
-    "tempo",
-    "build",
-    "tension",
-    "release",
-    "mastering",
-    "loudness",
-    "punch",
-    "warmth",
-    "clarity",
-    "texture",
-    "synth",
-    "sample",
-    "arrangement",
-    "transition",
-    "fill",
-    "breakdown",
-]
-
-
 def feedback_body(rng: random.Random, words: int = 45) -> str:
     """A PUT /responses body the effort gate accepts: 45 words, unlike any other this makes."""
-    text = "Tight groove; the vocal could sit a little higher. " + " ".join(rng.choices(_WORDS, k=words))
+    text = feedback_text("Tight groove; the vocal could sit a little higher.", words, rng)
     return json.dumps({"feedback": text, "allow_replies": True})

@@ -69,10 +69,11 @@ _VOCABULARY = [
 ]
 
 
-def feedback_text(lead: str = "", words: int = 45) -> str:
-    """Feedback long enough for the effort gate and different from every other this run writes."""
+def feedback_text(lead: str = "", words: int = 45, rng: random.Random | None = None) -> str:
+    """Feedback long enough for the effort gate and different from every other this run writes
+    (or, with `rng`, drawn from it: the benchmarks' seeded runs)."""
     n = next(_numbers)
-    picks = random.Random(n).choices(_VOCABULARY, k=words)
+    picks = (rng or random.Random(n)).choices(_VOCABULARY, k=words)
     return " ".join(filter(None, [lead, f"(note {n})", *picks]))
 
 

@@ -90,6 +90,14 @@ def two_member_group(url: str, kind: str, aspects: str = "mix") -> GroupFixture:
     return group
 
 
+def group_page_offline(open_page: Any, user: Any, group: GroupFixture) -> tuple[Any, Page]:
+    """`user` signed in on `group`'s page, with the players' media served offline."""
+    watched = open_signed_in(open_page, user.email)
+    serve_offline(watched.page)
+    watched.page.goto(f"/groups/{group.group.id}")
+    return watched, watched.page
+
+
 def seek_audio(page: Page, seconds: int) -> None:
     page.evaluate(
         """async (seconds) => {
@@ -109,10 +117,7 @@ def test_a_reviewer_notes_a_moment_at_the_players_position_and_the_owner_seeks_t
 ) -> None:
     group = two_member_group(DROPBOX, "dropbox", aspects="mix,groove")
     owner, reviewer = group.users
-    watched = open_signed_in(open_page, reviewer.email)
-    page = watched.page
-    serve_offline(page)
-    page.goto(f"/groups/{group.group.id}")
+    watched, page = group_page_offline(open_page, reviewer, group)
     form = page.get_by_role("form", name="Your feedback")
     expect(form.get_by_role("group", name="Mix (the artist asked)")).to_be_visible()
     expect(form.get_by_role("group", name="Groove (the artist asked)")).to_be_visible()
@@ -144,10 +149,7 @@ def test_a_reviewer_notes_a_moment_at_the_players_position_and_the_owner_seeks_t
 
     for mine in group.to_review(owner):
         submit(mine, feedback_text())
-    owners = open_signed_in(open_page, owner.email)
-    owner_page = owners.page
-    serve_offline(owner_page)
-    owner_page.goto(f"/groups/{group.group.id}")
+    owners, owner_page = group_page_offline(open_page, owner, group)
     timeline = owner_page.get_by_role("region", name="Notes on moments of your track")
     expect(timeline.get_by_role("button", name=re.compile("^Play from 0:07"))).to_be_visible()
     received = owner_page.get_by_role("article", name="Feedback 1")
@@ -166,10 +168,7 @@ def test_the_soundcloud_players_position_and_seeking_go_through_its_message_prot
 ) -> None:
     group = two_member_group(SOUNDCLOUD, "soundcloud", aspects="")
     owner, reviewer = group.users
-    watched = open_signed_in(open_page, reviewer.email)
-    page = watched.page
-    serve_offline(page)
-    page.goto(f"/groups/{group.group.id}")
+    watched, page = group_page_offline(open_page, reviewer, group)
     page.locator("iframe.player").first.scroll_into_view_if_needed()
     form = page.get_by_role("form", name="Your feedback")
     note = form.get_by_role("button", name="Note at 0:42")  # from the widget's playProgress
@@ -183,10 +182,7 @@ def test_the_soundcloud_players_position_and_seeking_go_through_its_message_prot
 
     for mine in group.to_review(owner):
         submit(mine, feedback_text())
-    owners = open_signed_in(open_page, owner.email)
-    owner_page = owners.page
-    serve_offline(owner_page)
-    owner_page.goto(f"/groups/{group.group.id}")
+    owners, owner_page = group_page_offline(open_page, owner, group)
     owner_page.locator(".my-track iframe.player").scroll_into_view_if_needed()
     owner_page.get_by_role("button", name=re.compile("^Play from 0:42")).click()
     widget = next(frame for frame in owner_page.frames if "widget-track" in frame.url)

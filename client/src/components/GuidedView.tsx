@@ -2,6 +2,12 @@
 import type { Response } from "../lib/api";
 import { aspectLabel, useAspects } from "../lib/aspects";
 
+const FIELDS = [
+  ["strongest_moment", "Strongest moment"],
+  ["biggest_problem", "Biggest problem"],
+  ["next_step", "Next step"],
+] as const;
+
 export function FeedbackText(props: { response: Response }) {
   const aspects = useAspects();
   const guided = props.response.guided;
@@ -17,18 +23,12 @@ export function FeedbackText(props: { response: Response }) {
           <dd>{answer.text}</dd>
         </div>
       ))}
-      <div>
-        <dt>Strongest moment</dt>
-        <dd>{guided.strongest_moment}</dd>
-      </div>
-      <div>
-        <dt>Biggest problem</dt>
-        <dd>{guided.biggest_problem}</dd>
-      </div>
-      <div>
-        <dt>Next step</dt>
-        <dd>{guided.next_step}</dd>
-      </div>
+      {FIELDS.map(([name, label]) => (
+        <div key={name}>
+          <dt>{label}</dt>
+          <dd>{guided[name]}</dd>
+        </div>
+      ))}
       {guided.notes && (
         <div>
           <dt>Notes</dt>
