@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # A connection that bypasses a pooler (PgBouncer in transaction mode at DATABASE_URL): for LISTEN
     # and migrations. Empty: DATABASE_URL is direct.
     direct_database_url: str = ""
+    # Streaming standbys that serve the reading routes (db/read_routing.py); none: the primary serves
+    # everything. One that lags by more than REPLICA_MAX_LAG_S seconds is skipped until it catches up.
+    database_replica_urls: CommaList = ()
+    replica_max_lag_s: float = Field(default=5.0, gt=0, le=3600)
     # Keys that sign session tokens, newest first: tokens are signed with the first and accepted with
     # any, so a new key is rotated in without signing anyone out, and removing a key ends its
     # sessions. SECRET_KEY is the same as a list of one. Required in production; in development a
@@ -127,7 +131,7 @@ class Settings(BaseSettings):
         """`Settings(...)` holds the values it is given; `from_env()` reads the environment."""
         return (init_settings,)
 
-    @field_validator("cors_origins", "trusted_proxies", "secret_keys", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "secret_keys", "database_replica_urls", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -13,8 +13,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any, ParamSpec, TypeVar
-from urllib.parse import unquote, urlparse
+from typing import Any, ParamSpec, Protocol, TypeVar
+from urllib.parse import urlparse
 
 import anyio.to_thread
 import psycopg2
@@ -198,6 +198,7 @@ def make_database(
     statement_timeout_ms: int = 0,
     idle_timeout_ms: int = 60_000,
     behind_pooler: bool = False,
+    connect_timeout: int = 5,
 ) -> Database:
     """A database for a `sqlite:///path` or `postgresql://user:pass@host:port/name` URL.
 
@@ -228,15 +229,14 @@ def make_database(
                 f"-c idle_in_transaction_session_timeout={idle_timeout_ms}"
             }
         )
+        # The URL goes to libpq as it is, so its own forms work: several hosts
+        # (`host1:5432,host2:5432`) with `?target_session_attrs=read-write` connect to whichever is
+        # the primary now, which is how a process follows a failover without a restart.
         pool = PostgresPool(
-            unquote(parsed.path.lstrip("/")),
-            user=unquote(parsed.username) if parsed.username else None,
-            password=unquote(parsed.password) if parsed.password else None,
-            host=parsed.hostname,
-            port=parsed.port,
+            "postgresql://" + url.split("://", 1)[1],
             max_connections=pool_size,
             timeout=pool_timeout,
-            connect_timeout=5,
+            connect_timeout=connect_timeout,
             **limits,
         )
         pool.behind_pooler = behind_pooler
@@ -383,12 +383,36 @@ def _limiter() -> anyio.CapacityLimiter:
     return limiter
 
 
+class ReadRouter(Protocol):
+    """Sends a unit of work to a read replica or to the primary (db/read_routing.py)."""
+
+    def work(self, fn: Callable[..., T], args: tuple[Any, ...]) -> Callable[[], T]: ...
+
+
+_read_router: ReadRouter | None = None
+
+
+def set_read_router(router: ReadRouter | None) -> None:
+    """Route units of work through `router` (None: everything on the one database, as without replicas)."""
+    global _read_router
+    _read_router = router
+
+
+def writes(fn: Callable[P, T]) -> Callable[P, T]:
+    """Mark a unit of work that writes although a reading route calls it (a rate limit's count, a
+    fetched track's details): it always runs on the primary."""
+    fn.writes = True  # type: ignore[attr-defined]
+    return fn
+
+
 async def run_in_db(fn: Callable[..., T], *args: Any) -> T:
     """Run a sync unit of work on a worker thread with its own connection.
 
     At most DB_THREADS run at once (anyio's default is 40 threads: under load they queue for the GIL
     and the pool instead, which lengthens the slowest answers). A transaction that lost a
-    serialisation conflict or a deadlock is run once more.
+    serialisation conflict or a deadlock is run once more. With read replicas, the router picks the
+    server (it reads the request's routing state here, on the event loop, before the thread hop).
     """
-    work = functools.partial(in_connection(fn), *args)
+    router = _read_router
+    work = functools.partial(in_connection(fn), *args) if router is None else router.work(fn, args)
     return await anyio.to_thread.run_sync(functools.partial(_once_more_on_conflict, work), limiter=_limiter())

@@ -8,7 +8,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from db import aspects, deadlines, notifications
-from db.connection import database
+from db.connection import database, writes
 from db.errors import Conflict, NotFound, ValidationFailed
 from db.media import ACCEPTED_FORMS, media_type
 from db.models import FeedbackRequest, utcnow
@@ -160,6 +160,7 @@ def due_track_fetches(request_ids: list[int], media_types: list[str]) -> list[tu
     return [(row.id, str(row.media_url), str(row.media_type)) for row in rows]
 
 
+@writes
 def claim_track_fetch(request_id: int) -> bool:
     """Push the next attempt into the future before fetching, so concurrent readers do not fetch twice."""
     with database.atomic():
@@ -183,6 +184,7 @@ def claim_track_fetch(request_id: int) -> bool:
         return bool(claimed)
 
 
+@writes
 def store_track(request_id: int, url: str, track: dict[str, str | None]) -> None:
     """Save fetched metadata, unless the request's link changed meanwhile."""
     with database.atomic():

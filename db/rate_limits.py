@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from db.connection import writes
 from db.errors import RateLimited
 from db.sql import Statement
 
@@ -35,6 +36,7 @@ def hit(key: str, window_seconds: int, now: float) -> int:
     return int(COUNT_ONE.rows(key=key, window=window, expires_at=expires_at)[0]["count"])
 
 
+@writes
 def limit_attempt(key: str, limit: int, window_seconds: int, now: float) -> None:
     """Count an attempt and refuse it when the window already held `limit` of them."""
     if hit(key, window_seconds, now) > limit:

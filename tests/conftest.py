@@ -201,7 +201,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _needs_postgres(item: pytest.Item) -> bool:
     names = getattr(item, "fixturenames", ())
-    return "postgres_server" in names or "[postgresql" in item.nodeid or "-postgresql" in item.nodeid
+    return (
+        any(name in names for name in ("postgres_server", "replicated"))
+        or "[postgresql" in item.nodeid
+        or "-postgresql" in item.nodeid
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -43,10 +43,11 @@ def free_port() -> int:
 class TestPostgres:
     __test__ = False
 
-    def __init__(self, durable: bool = False) -> None:
+    def __init__(self, durable: bool = False, options: str = "") -> None:
         """`durable`: PostgreSQL's own crash-safe settings; otherwise fsync and friends are off (tests
-        and benchmarks on a throwaway cluster)."""
+        and benchmarks on a throwaway cluster). `options`: more `-c name=value` server settings."""
         self.durable = durable
+        self.options = options
         self.root = Path(tempfile.mkdtemp(prefix="howsmytrack-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
@@ -74,6 +75,7 @@ class TestPostgres:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c max_connections=300"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += f" {self.options}" if self.options else ""
         self._run(
             find_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
         )
@@ -113,7 +115,7 @@ class TestStandby(TestPostgres):
     __test__ = False
 
     def __init__(self, primary: TestPostgres, apply_delay: str | None = None) -> None:
-        super().__init__(durable=primary.durable)
+        super().__init__(durable=primary.durable, options=primary.options)
         self.primary = primary
         self.apply_delay = apply_delay
 

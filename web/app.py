@@ -14,8 +14,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from db.connection import init_database, set_db_threads
+from db.connection import init_database, set_db_threads, set_read_router
 from db.health import ReadinessProbe
+from db.read_routing import ReplicaSet
 from error_reporting import start_error_reporting
 from settings import Settings
 from web import (
@@ -37,6 +38,8 @@ from web.live import NotificationHub
 from web.mail_sender import MailSender
 from web.middleware import CorsMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from web.openapi import build_openapi, public_document
+from web.read_position import HEADER as WAL_POSITION
+from web.read_position import ReadPositionMiddleware
 from web.routing import one_route_per_path
 
 
@@ -87,6 +90,23 @@ GC_YOUNG_THRESHOLD = 10_000
 _heap_settled = False
 
 
+def _replicas(settings: Settings) -> ReplicaSet | None:
+    """The read replicas, when configured on a PostgreSQL primary (an unusable URL is logged and skipped)."""
+    if not settings.database_replica_urls:
+        return None
+    if not settings.database_url.startswith(("postgresql://", "postgres://")):
+        logging.getLogger("howsmytrack.replicas").error("read replicas need a PostgreSQL primary: ignored")
+        return None
+    return ReplicaSet(
+        settings.direct_url,
+        settings.database_replica_urls,
+        max_lag_s=settings.replica_max_lag_s,
+        pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        idle_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
+    )
+
+
 def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The app; `http_transport` replaces the network for outbound calls (tests use a local fake)."""
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -99,6 +119,8 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
         behind_pooler=settings.database_is_pooled,
     )
     set_db_threads(settings.db_threads)
+    replicas = _replicas(settings)
+    set_read_router(replicas)
     routes = [*all_routes(docs=settings.docs_enabled), *metrics.routes]
     reporting = start_error_reporting(settings)
     middleware = [
@@ -109,9 +131,12 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
             allow_origins=list(settings.cors_origins),
             allow_credentials=True,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", WAL_POSITION],
+            expose_headers=[WAL_POSITION],
         ),
     ]
+    if replicas is not None:
+        middleware.append(Middleware(ReadPositionMiddleware, secure=not settings.is_development))
     http_client = httpx.AsyncClient(transport=http_transport, follow_redirects=False)
     hub = NotificationHub(
         settings.direct_url,
@@ -128,7 +153,11 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settle_the_heap()
         mail_sender.begin()
+        if replicas is not None:
+            replicas.start()
         yield
+        if replicas is not None:
+            await anyio.to_thread.run_sync(replicas.stop)
         hub.stop()
         await anyio.to_thread.run_sync(mail_sender.stop)
         readiness.close()
@@ -145,5 +174,6 @@ def build_app(settings: Settings, http_transport: httpx.AsyncBaseTransport | Non
     app.state.notification_hub = hub
     app.state.mail_sender = mail_sender
     app.state.readiness = readiness
+    app.state.replicas = replicas
     app.state.openapi, app.state.public_openapi = _openapi_for(routes)
     return app

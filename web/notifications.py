@@ -197,6 +197,7 @@ routes = [
             query=StreamQuery,
             media_type="text/event-stream",
             errors=("too_many_streams", "streams_full"),
+            primary_reads=True,
             description="A `text/event-stream` for `EventSource`: first `event: ready`, then each new notification "
             "as `event: notification` with its `id` and the notification as JSON `data`, whichever process or job "
             "wrote it. With `Last-Event-ID` (the header browsers send on reconnecting, or `?last_event_id=`) it "

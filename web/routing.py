@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from db.errors import Forbidden, NotAuthenticated, NotFound
+from db.read_routing import allow_replica_reads
 from web.error_codes import BODY, DATABASE, ERROR_CODES, SESSION, status_of
 from web.session import UNSAFE_METHODS, check_admin, claims_of
 
@@ -59,6 +60,9 @@ class RouteDoc:
     media_type: str = "application/json"
     # Admins only: anyone else, signed in or not, is told the route does not exist (404).
     admin: bool = False
+    # A reading route whose reads must see the primary's latest rows (a live stream's replay
+    # follows the primary's NOTIFY): never served by a read replica.
+    primary_reads: bool = False
 
     def error_codes(self, method: str, path: str) -> dict[int, list[str]]:
         """Every error code the route can answer with, by status."""
@@ -84,7 +88,9 @@ class RouteDoc:
 
 
 def api(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
-    return documented(API_PREFIX + path, _guarded(endpoint, doc), method, doc)
+    return documented(
+        API_PREFIX + path, _guarded(endpoint, doc, method == "GET" and not doc.primary_reads), method, doc
+    )
 
 
 def documented(path: str, endpoint: Callable[..., Awaitable[Response]], method: str, doc: RouteDoc) -> Route:
@@ -93,17 +99,22 @@ def documented(path: str, endpoint: Callable[..., Awaitable[Response]], method: 
     return route
 
 
-def _guarded(endpoint: Callable[..., Awaitable[Response]], doc: RouteDoc) -> Callable[[Request], Awaitable[Response]]:
+def _guarded(
+    endpoint: Callable[..., Awaitable[Response]], doc: RouteDoc, replica_reads: bool
+) -> Callable[[Request], Awaitable[Response]]:
     """Checks every route makes before its handler runs.
 
     A route that needs a session checks the token (signature, expiry, CSRF) first, so anonymous
     callers learn nothing from validation errors; the database check follows in the handler's
     unit of work. An id no row can have (past the columns' 32-bit range) is simply not found. An
-    admin route answers anything short of an admin's valid session (with CSRF) as not found.
+    admin route answers anything short of an admin's valid session (with CSRF) as not found. A
+    route that only reads may be served by a read replica (db/read_routing.py).
     """
 
     @functools.wraps(endpoint)
     async def checked(request: Request) -> Response:
+        if replica_reads:
+            allow_replica_reads()
         if doc.admin:
             await admin_gate(request)
         elif doc.auth:

@@ -13,6 +13,8 @@ from db.replicas import check, choose, lsn, lsn_text, primary_position
 from tests.pg import TestPostgres, TestStandby
 from tests.waiting import eventually
 
+pytestmark = pytest.mark.postgres
+
 MAX_LAG_S = 5.0
 
 
