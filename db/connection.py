@@ -151,6 +151,18 @@ class PostgresPool(PostgresqlDatabase):
         else:
             state.set_connection(conn)
 
+    @contextlib.contextmanager
+    def borrowing(self, conn: Any) -> Iterator[None]:
+        """This thread's queries run on `conn` inside the block; the thread's own connection and
+        its open transaction (if any) are back as they were afterwards (a job reading a replica)."""
+        state: Any = self.__dict__["_state"]
+        saved = (state.closed, state.conn, state.ctx, state.transactions, state.commit_callbacks)
+        state.set_connection(conn)
+        try:
+            yield
+        finally:
+            state.closed, state.conn, state.ctx, state.transactions, state.commit_callbacks = saved
+
     def _close(self, conn: Any) -> None:
         if conn.closed or conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
             self._discard(conn)

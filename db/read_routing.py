@@ -15,11 +15,12 @@ costs a request at most its connect timeout.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -242,3 +243,36 @@ class ReplicaSet:
 def redacted(url: str) -> str:
     """A URL without its password, for logs."""
     return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+
+
+@contextlib.contextmanager
+def replica_reads(primary_url: str, urls: tuple[str, ...], max_lag_s: float) -> Iterator[str | None]:
+    """For a job's big reads: this thread's queries inside the block run on a replica that lags at
+    most `max_lag_s` (yields its URL), else on the primary as before (yields None). The thread's own
+    connection, and its transaction, are untouched and back afterwards. Only for reads whose result
+    may be a few seconds behind the primary (say so in the job's docstring)."""
+    primary = database.obj
+    if not urls or not isinstance(primary, PostgresPool):
+        yield None
+        return
+    try:
+        position = primary_position(primary_url)
+    except psycopg2.Error:
+        position = 0
+    url = choose([check(url, position) for url in urls], 0, max_lag_s)
+    if url is None:
+        yield None
+        return
+    replica = make_database(url, pool_size=1, connect_timeout=2)
+    assert isinstance(replica, PostgresPool)
+    try:
+        conn = replica.unpooled_connection()
+    except psycopg2.Error:
+        log.warning("replica %s failed: the job reads from the primary", redacted(url))
+        yield None
+        return
+    try:
+        with primary.borrowing(conn):
+            yield url
+    finally:
+        conn.close()

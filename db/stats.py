@@ -175,23 +175,29 @@ def compute_day(day: dt.date) -> dict[str, Any]:
     }
 
 
-def store_days(today: dt.date) -> list[str]:
-    """Compute and store each finished day not stored yet (back to BACKFILL_DAYS), and always
-    yesterday again (its late rows); inside the caller's transaction. Returns the days stored."""
+def days_to_store(today: dt.date) -> list[dt.date]:
+    """Each finished day not stored yet (back to BACKFILL_DAYS), and always yesterday again (its late rows)."""
     yesterday = today - dt.timedelta(days=1)
     last = DailyStats.select(DailyStats.day).order_by(DailyStats.day.desc()).limit(1).scalar()
     first = max(today - dt.timedelta(days=BACKFILL_DAYS), dt.date.fromisoformat(last) if last else dt.date.min)
     first = min(first, yesterday)
-    days, day = [], first
+    return [first + dt.timedelta(days=offset) for offset in range((yesterday - first).days + 1)]
+
+
+def store(figures_by_day: dict[dt.date, dict[str, Any]]) -> list[str]:
+    """Store computed figures, replacing a day's earlier ones; returns the days stored."""
     now = utcnow()
-    while day <= yesterday:
-        figures = json.dumps(compute_day(day), sort_keys=True)
-        DailyStats.insert(day=day.isoformat(), figures=figures, computed_at=now).on_conflict(
-            conflict_target=[DailyStats.day], update={DailyStats.figures: figures, DailyStats.computed_at: now}
+    for day, figures in sorted(figures_by_day.items()):
+        text = json.dumps(figures, sort_keys=True)
+        DailyStats.insert(day=day.isoformat(), figures=text, computed_at=now).on_conflict(
+            conflict_target=[DailyStats.day], update={DailyStats.figures: text, DailyStats.computed_at: now}
         ).execute()
-        days.append(day.isoformat())
-        day += dt.timedelta(days=1)
-    return days
+    return [day.isoformat() for day in sorted(figures_by_day)]
+
+
+def store_days(today: dt.date) -> list[str]:
+    """Compute and store the days `days_to_store` names, inside the caller's transaction."""
+    return store({day: compute_day(day) for day in days_to_store(today)})
 
 
 def series(first: dt.date, last: dt.date, today: dt.date) -> list[dict[str, Any]]:

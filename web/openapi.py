@@ -54,6 +54,11 @@ that changes something must carry an `Origin` (or `Referer`) of the service's pu
 Errors share one shape, `{"error": {"code", "message", "fields?"}}` (`fields` on validation errors
 only); each operation lists the codes it can answer with. A method a path does not take gets
 `405 method_not_allowed` with an `Allow` header; an unknown path `404 not_found`.
+
+Read-your-writes: where the service reads from database replicas, an answer to a request that
+wrote carries `X-Wal-Position`; send it back as the `X-Wal-Position` request header and later reads
+see that write (browsers need nothing: a `wal_position` cookie does the same). Without it, a read may
+be up to a few seconds behind another client's writes. A value that is not a position is ignored.
 """
 
 

@@ -17,8 +17,8 @@ from db.migrate import migrate
 from settings import Settings
 from tests.builders import bearer, make_user, soundcloud_url
 from tests.conftest import fixed_clock
-from tests.failover import Drill, multi_host_url, pair, record, run_sql, switch
 from tests.pg import use_database
+from tests.replication import Drill, multi_host_url, pair, record, run_sql, switch
 from tests.web.conftest import ORIGIN, no_network
 from web.app import build_app
 

@@ -6,6 +6,7 @@ the live stream keeps working with its reads kept on the primary."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Iterator
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg2
 import pytest
 from starlette.testclient import TestClient
 
@@ -22,10 +22,13 @@ from db import notifications
 from db.connection import database
 from db.migrate import migrate
 from db.read_routing import NOWHERE, ReplicaSet, parse_position
+from jobs.compute_stats import compute_stats
+from jobs.runner import execute
 from settings import Settings
 from tests.builders import bearer, make_user
 from tests.conftest import fixed_clock, truncate_all
 from tests.pg import TestPostgres, TestStandby, database_env, free_port, use_database
+from tests.replication import run_sql as sql
 from tests.serving import served
 from tests.sse import EventStream
 from tests.waiting import eventually
@@ -68,17 +71,6 @@ def replicated() -> Iterator[Cluster]:
     finally:
         for server in (*standbys, primary):
             server.destroy()
-
-
-def sql(url: str, text: str, params: tuple | None = None) -> list[tuple]:
-    connection = psycopg2.connect(url, connect_timeout=2)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(text, params)
-            return cursor.fetchall() if cursor.description else []
-    finally:
-        connection.close()
 
 
 def user_reads(url: str) -> int:
@@ -277,3 +269,22 @@ def test_the_live_stream_replays_from_the_primary_while_reads_go_to_a_late_repli
             return [item["id"] for item in answer.json()["items"]] if answer.status_code == 200 else []
 
         assert eventually(lambda: sorted(inbox()) == sorted([before, live]), what="the replica's inbox")
+
+
+def test_the_statistics_job_reads_its_days_on_a_replica_and_stores_them_on_the_primary(
+    replicated: Cluster, tmp_path: Path
+) -> None:
+    settings = settings_for(replicated, replicated.standby, tmp_path=tmp_path)
+    use_database(replicated.url, pool_size=5)
+    truncate_all()
+    make_user()
+    standby = replicated.standby.url("app")
+    eventually(lambda: sql(standby, 'SELECT count(*) FROM "user"') == [(1,)], what="the replay")
+    counted = "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%feedback_request%'"
+    before = {url: sql(url, counted)[0][0] for url in (replicated.url, standby)}
+    today = dt.date(2026, 12, 3)
+    status, result = execute("compute_stats", lambda: compute_stats(settings, dt.datetime(2026, 12, 3, 2, 50)))
+    assert status == 0 and result.counts == {"days": 30}
+    assert sql(replicated.url, "SELECT count(*), max(day) FROM daily_stats") == [(30, str(today - dt.timedelta(1)))]
+    assert sql(standby, counted)[0][0] - before[standby] >= 30  # each day's figures were read there
+    assert sql(replicated.url, counted)[0][0] == before[replicated.url]

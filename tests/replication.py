@@ -1,4 +1,5 @@
-"""The failover drill, shared by its test (tests/web/test_failover.py) and its benchmark
+"""Replicated PostgreSQL for tests and benchmarks. The failover drill, shared by its test
+(tests/web/test_failover.py) and its benchmark
 (bench/replication.py): a primary with a synchronous streaming standby, the service on a libpq
 multi-host URL, writes going on while the primary is stopped at once (`pg_ctl stop -m immediate`)
 and the standby promoted, as an operator (or Patroni) would."""
