@@ -12,10 +12,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg2
 
+from settings import Settings
+from tests.builders import bearer, soundcloud_url
 from tests.pg import TestPostgres, TestStandby
+
+REQUESTS = "/api/v1/feedback-requests"
 
 
 def run_sql(url: str, text: str, params: tuple | None = None) -> list[tuple]:
@@ -116,3 +121,32 @@ def record(drill: Drill, status: int, retry_after: str | None, request_id: int |
     if drill.stopped_at and drill.first_write_after is None:
         drill.failed_during_switch += 1
     return False
+
+
+def run_drill(
+    client: Any, settings: Settings, writers: list[Any], primary: TestPostgres, standby: TestStandby, switch_after: int
+) -> Drill:
+    """Each writer creates one feedback request through `client`; after `switch_after` are
+    acknowledged the primary is stopped at once and the standby promoted, while the writes go on. A
+    writer whose write failed tries again (a client's back-off, shortened) until the service takes it."""
+    drill = Drill()
+    switching = None
+    waiting = list(writers)
+    deadline = time.monotonic() + 60
+    while waiting:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still failing: {drill.statuses}")
+        if switching is None and len(drill.acknowledged) == switch_after:
+            switching = switch(primary, standby, drill)
+        writer = waiting.pop(0)
+        body = {"media_url": soundcloud_url(), "genre": "electronic", "feedback_prompt": "The mix?"}
+        answer = client.post(REQUESTS, json=body, headers=bearer(settings, writer))
+        created = answer.json()["request"]["id"] if answer.status_code == 201 else None
+        acknowledged = record(drill, answer.status_code, answer.headers.get("retry-after"), created)
+        # 409: a write answered 503 had landed after all (its retry finds it): done.
+        if not acknowledged and answer.status_code != 409:
+            waiting.append(writer)
+            time.sleep(0.02)
+    if switching is not None:
+        switching.join()
+    return drill

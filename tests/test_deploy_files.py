@@ -77,6 +77,26 @@ def test_production_compose_puts_replicas_behind_the_proxy_and_the_pooler() -> N
     assert ".env.production" in (ROOT / ".gitignore").read_text().splitlines()
 
 
+def test_production_compose_offers_a_streaming_standby_and_synchronous_replication() -> None:
+    config = _production_config()
+    assert "synchronous_standby_names=" in config  # asynchronous unless SYNCHRONOUS_STANDBY_NAMES is set
+    assert "20-replication.sh" in config
+    standby = config[config.index("  db-standby:") :].split("\n  pgbouncer:")[0]
+    assert "- replica" in standby.split("profiles:")[1].splitlines()[1]  # started only with --profile replica
+    compose = shutil.which("docker-compose")
+    assert compose
+    with_standby = run(
+        compose,
+        *("-f", "docker-compose.prod.yml", "--env-file", ".env.production.example", "--profile", "replica", "config"),
+        env={"PIP_INDEX_URL": "", "ENV_FILE": ".env.production.example", "SYNCHRONOUS_STANDBY_NAMES": "*"},
+    )
+    assert with_standby.returncode == 0, with_standby.stderr
+    assert "db-standby:" in with_standby.stdout and "synchronous_standby_names=*" in with_standby.stdout
+    script = (ROOT / "docker" / "postgres" / "standby.sh").read_text()
+    assert "pg_basebackup -h db" in script and " -R " in script
+    assert "host replication" in (ROOT / "docker" / "postgres" / "20-replication.sh").read_text()
+
+
 def test_the_example_production_environment_passes_the_start_up_checks() -> None:
     from dotenv import dotenv_values
 

@@ -6,7 +6,6 @@ primary."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -15,16 +14,15 @@ from starlette.testclient import TestClient
 
 from db.migrate import migrate
 from settings import Settings
-from tests.builders import bearer, make_user, soundcloud_url
+from tests.builders import make_user
 from tests.conftest import fixed_clock
 from tests.pg import use_database
-from tests.replication import Drill, multi_host_url, pair, record, run_sql, switch
+from tests.replication import multi_host_url, pair, run_drill, run_sql
 from tests.web.conftest import ORIGIN, no_network
 from web.app import build_app
 
 pytestmark = pytest.mark.postgres
 
-REQUESTS = "/api/v1/feedback-requests"
 WRITERS = 240
 SWITCH_AFTER = 80  # acknowledged writes before the primary is stopped
 
@@ -42,33 +40,10 @@ def test_the_service_follows_a_promoted_standby_and_loses_no_acknowledged_write(
             db_pool_size=10,
         )
         writers = [make_user() for _ in range(WRITERS)]
-        drill = Drill()
-        switching = None
         with TestClient(build_app(settings, httpx.MockTransport(no_network)), headers={"Origin": ORIGIN}) as client:
-            waiting = list(writers)
-            deadline = time.monotonic() + 60
-            while waiting:
-                assert time.monotonic() < deadline, f"still failing: {drill.statuses}"
-                if switching is None and len(drill.acknowledged) == SWITCH_AFTER:
-                    switching = switch(primary, standby, drill)
-                writer = waiting.pop(0)
-                body = {"media_url": soundcloud_url(), "genre": "electronic", "feedback_prompt": "The mix?"}
-                answer = client.post(REQUESTS, json=body, headers=bearer(settings, writer))
-                created = answer.json()["request"]["id"] if answer.status_code == 201 else None
-                acknowledged = record(drill, answer.status_code, answer.headers.get("retry-after"), created)
-                # 409: a write answered 503 had landed after all (its retry finds it): done.
-                if not acknowledged and answer.status_code != 409:
-                    waiting.append(writer)
-                    time.sleep(0.02)  # a client's back-off, shortened; not a wait for an outcome
-            assert switching is not None
-            switching.join()
+            drill = run_drill(client, settings, writers, primary, standby, SWITCH_AFTER)
+        assert drill.stopped_at, "the switch happened"
 
-        print(
-            drill.statuses,
-            drill.seconds_to_first_write,
-            drill.failed_during_switch,
-            drill.promoted_at - drill.stopped_at,
-        )
         assert drill.unexplained == [] and drill.statuses[500] == 0
         assert set(drill.statuses) <= {201, 409, 503}
         assert drill.first_write_after is not None and drill.first_write_after > drill.down_at
