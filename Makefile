@@ -14,7 +14,7 @@ PORT ?= 8000
 APT_UPDATED := .venv/.apt-updated
 SMTP_SINK := .venv/postfix/usr/sbin/smtp-sink
 
-.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-static test-suite test-fast test-deps bench-deps lint format typecheck check bench bench-quick bench-production bench-live bench-soak bench-durable bench-rating jobs clean
+.PHONY: lighthouse install client client-deps api-types run demo demo-group migrate test test-static test-suite test-fast test-deps bench-deps lint format typecheck check bench bench-quick bench-production bench-live bench-soak bench-durable bench-rating bench-replicas bench-capacity bench-jobs jobs clean
 
 .venv/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pipenv
@@ -157,6 +157,21 @@ bench-production: bench-deps
 bench-rating: bench-deps
 	$(RUN) python -m bench.rating_job
 	$(RUN) python -m bench.rating_sim
+
+# Read replicas and failover: routing overhead, commit latency with and without synchronous
+# replication, writes lost on an immediate stop, the failover drill through the service.
+bench-replicas: bench-deps
+	$(RUN) python -m bench.replication
+
+# The capacity model: CPU per request by route (primary plus one replica), the mix checked on this
+# machine, and the cores 10k / 100k / 1M musicians need (jobs' figures from bench/out/report*.json).
+bench-capacity: bench-deps
+	$(RUN) python -m bench.capacity $(foreach report,$(wildcard bench/out/report*.json),--jobs-report $(report))
+
+# The nightly jobs alone at one size: make bench-jobs USERS=1000000
+USERS ?= 100000
+bench-jobs: bench-deps
+	$(RUN) python -m bench --skip-api --users $(USERS) --report report-jobs-$(USERS).json
 
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick

@@ -102,6 +102,7 @@ def main() -> int:
     parser.add_argument("--skip-jobs", action="store_true")
     parser.add_argument("--users", type=int, action="append", help="time the jobs at this many users (repeatable)")
     parser.add_argument("--durable", action="store_true", help="PostgreSQL with fsync, synchronous commit, full pages")
+    parser.add_argument("--report", help="the report's file name in bench/out (default report.json)")
     args = parser.parse_args()
     sizes = args.users or ([1_000] if args.quick else [10_000, 100_000])
     seconds = 5 if args.quick else 20
@@ -130,7 +131,7 @@ def main() -> int:
     OUT.mkdir(exist_ok=True)
     verdicts = targets.judge(report)
     report["targets"] = [vars(verdict) for verdict in verdicts]
-    name = "report-durable.json" if args.durable else "report.json"
+    name = args.report or ("report-durable.json" if args.durable else "report.json")
     (OUT / name).write_text(json.dumps(report, indent=2))
     print(table(report))
     print("\n" + targets.table(verdicts))
