@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import psycopg2
 
@@ -118,12 +119,12 @@ class ReplicaSet:
                     connect_timeout=connect_timeout,
                 )
             except ValueError as error:
-                log.error("replica %s skipped: %s", redacted(url), error)
+                log.error("replica %s skipped: %s", server_name(url), error)
                 continue
             if isinstance(pool, PostgresPool):
                 self.pools[url] = pool  # used once a check has seen it up
             else:
-                log.error("replica %s skipped: replicas are PostgreSQL servers", redacted(url))
+                log.error("replica %s skipped: replicas are PostgreSQL servers", server_name(url))
         self.reads = dict.fromkeys(self.pools, 0)  # units of work served by each replica (monitoring)
         self.fallbacks = 0  # reads a failing replica handed back to the primary
         self._checking = threading.Lock()
@@ -152,9 +153,9 @@ class ReplicaSet:
             self.states[url] = state
             if before is None or before.up != state.up:
                 if state.up:
-                    log.info("replica %s is up", redacted(url))
+                    log.info("replica %s is up", server_name(url))
                 else:
-                    log.warning("replica %s is down: reads go to the primary", redacted(url))
+                    log.warning("replica %s is down: reads go to the primary", server_name(url))
 
     def start(self) -> None:
         if not self.pools or self._thread is not None:
@@ -209,7 +210,7 @@ class ReplicaSet:
             elif kind in (UNAVAILABLE, BUSY):
                 if kind == UNAVAILABLE:
                     self.mark_down(url)
-                log.warning("replica %s failed (%s): the read goes to the primary", redacted(url), kind)
+                log.warning("replica %s failed (%s): the read goes to the primary", server_name(url), kind)
             else:
                 raise
             self.fallbacks += 1
@@ -240,11 +241,6 @@ class ReplicaSet:
         return result
 
 
-def redacted(url: str) -> str:
-    """A URL without its password, for logs."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
-
-
 @contextlib.contextmanager
 def replica_reads(primary_url: str, urls: tuple[str, ...], max_lag_s: float) -> Iterator[str | None]:
     """For a job's big reads: this thread's queries inside the block run on a replica that lags at
@@ -268,7 +264,7 @@ def replica_reads(primary_url: str, urls: tuple[str, ...], max_lag_s: float) -> 
     try:
         conn = replica.unpooled_connection()
     except psycopg2.Error:
-        log.warning("replica %s failed: the job reads from the primary", redacted(url))
+        log.warning("replica %s failed: the job reads from the primary", server_name(url))
         yield None
         return
     try:
@@ -276,3 +272,9 @@ def replica_reads(primary_url: str, urls: tuple[str, ...], max_lag_s: float) -> 
             yield url
     finally:
         conn.close()
+
+
+def server_name(url: str) -> str:
+    """`host:port/database` of a URL (no user, no password): a replica's name in logs and metrics."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 5432}{parts.path}"

@@ -5,6 +5,8 @@ durations by route; requests in flight; pooled connections in use and waits for 
 streams. With several uvicorn workers `python -m web.serve` points PROMETHEUS_MULTIPROC_DIR at a
 fresh folder, and a scrape adds up every worker's figures (the library's multi-process mode).
 
+Per process, as its checker last saw them: each read replica's state and lag.
+
 Read from the database at each scrape (the same for every process, so whichever answers): the
 outbox's backlog and its oldest message's age, and each job's last start, last success, duration
 and counts (jobs run in the cron container; their runs are in `job_run`).
@@ -33,6 +35,8 @@ from starlette.types import Scope
 
 from db import job_status, outbox
 from db.connection import database, run_in_db
+from db.read_routing import ReplicaSet, server_name
+from db.replicas import ReplicaState
 from web import client
 from web.session import settings_of
 
@@ -125,6 +129,27 @@ class DatabaseFigures(Collector):
         yield rows
 
 
+class ReplicaFigures(Collector):
+    """Each read replica as this process's checker last saw it (db/read_routing.py)."""
+
+    def __init__(self, states: list[ReplicaState]) -> None:
+        self.states = states
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily("db_replica_up", "1 while the replica may serve reads", labels=["replica"])
+        seconds = GaugeMetricFamily("db_replica_lag_seconds", "How far its replay is behind", labels=["replica"])
+        size = GaugeMetricFamily(
+            "db_replica_lag_bytes", "WAL the primary wrote that it has not replayed", labels=["replica"]
+        )
+        for state in self.states:
+            name = server_name(state.url)
+            up.add_metric([name], 1.0 if state.up else 0.0)
+            if state.lag_seconds is not None and state.lag_bytes is not None:
+                seconds.add_metric([name], state.lag_seconds)
+                size.add_metric([name], state.lag_bytes)
+        yield from (up, seconds, size)
+
+
 def _read_figures() -> dict[str, Any]:
     backlog, oldest = outbox.backlog()
     return {
@@ -133,7 +158,7 @@ def _read_figures() -> dict[str, Any]:
     }
 
 
-def _registry(figures: dict[str, Any], now: float) -> CollectorRegistry:
+def _registry(figures: dict[str, Any], now: float, replicas: ReplicaSet | None = None) -> CollectorRegistry:
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS_DIR):
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -141,6 +166,8 @@ def _registry(figures: dict[str, Any], now: float) -> CollectorRegistry:
         for metric in (REQUESTS, DURATION, IN_FLIGHT, POOL_IN_USE, POOL_WAITS, STREAMS):
             registry.register(metric)
     registry.register(DatabaseFigures(figures, now))
+    if replicas is not None:
+        registry.register(ReplicaFigures(list(replicas.states.values())))
     return registry
 
 
@@ -155,7 +182,7 @@ async def metrics(request: Request) -> Response:
         return await client.index(request)  # what any unknown path answers
     STREAMS.set(request.app.state.notification_hub.open_streams)
     figures = await run_in_db(_read_figures)
-    body = generate_latest(_registry(figures, settings_of(request).clock()))
+    body = generate_latest(_registry(figures, settings_of(request).clock(), request.app.state.replicas))
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8", headers={"Cache-Control": "no-store"})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from db import notifications
@@ -25,7 +27,7 @@ from db.read_routing import NOWHERE, ReplicaSet, parse_position
 from jobs.compute_stats import compute_stats
 from jobs.runner import execute
 from settings import Settings
-from tests.builders import bearer, make_user
+from tests.builders import add_reply, bearer, feedback_text, make_group, make_user, submit
 from tests.conftest import fixed_clock, truncate_all
 from tests.pg import TestPostgres, TestStandby, database_env, free_port, use_database
 from tests.replication import run_sql as sql
@@ -33,7 +35,7 @@ from tests.serving import served
 from tests.sse import EventStream
 from tests.waiting import eventually
 from tests.web.conftest import ORIGIN
-from web.app import build_app
+from web.app import all_routes, build_app
 from web.read_position import COOKIE, HEADER
 from web.session import COOKIE as SESSION_COOKIE
 
@@ -88,6 +90,7 @@ def settings_for(cluster: Cluster, *replicas: TestStandby, tmp_path: Path) -> Se
         auth_rate_per_address=100_000,
         mail_folder=str(tmp_path / "mail"),
         db_pool_size=10,
+        metrics_token="metrics-token",
     )
 
 
@@ -104,8 +107,12 @@ def serving(settings: Settings) -> Iterator[tuple[TestClient, ReplicaSet]]:
         yield client, replicas
 
 
-def replayed(standby: TestStandby, user_id: int) -> None:
-    eventually(lambda: sql(standby.url("app"), 'SELECT 1 FROM "user" WHERE id = %s', (user_id,)), what="the replay")
+def caught_up(cluster: Cluster, standby: TestStandby) -> None:
+    position = sql(cluster.url, "SELECT pg_current_wal_insert_lsn()")[0][0]
+    eventually(
+        lambda: sql(standby.url("app"), "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (position,)) == [(True,)],
+        what="the standby replaying everything written so far",
+    )
 
 
 def test_positions_from_clients_are_read_strictly() -> None:
@@ -120,7 +127,7 @@ def test_the_reading_routes_run_on_the_replica_and_writes_on_the_primary(replica
     with serving(settings) as (client, _):
         user = make_user()
         headers = bearer(settings, user)
-        replayed(replicated.standby, user.id)
+        caught_up(replicated, replicated.standby)
         on_primary, on_standby = user_reads(replicated.url), user_reads(replicated.standby.url("app"))
         for _ in range(20):
             assert client.get(ME, headers=headers).status_code == 200
@@ -136,6 +143,57 @@ def test_the_reading_routes_run_on_the_replica_and_writes_on_the_primary(replica
         assert parse_position(changed.headers[HEADER]) not in (0, NOWHERE)
         assert COOKIE not in changed.cookies  # a Bearer client carries the header itself
 
+        metrics = client.get("/metrics", headers={"Authorization": "Bearer metrics-token"}).text
+        name = replicated.standby.url("app").removeprefix("postgresql://postgres@")
+        assert f'db_replica_up{{replica="{name}"}} 1.0' in metrics
+        assert f'db_replica_lag_seconds{{replica="{name}"}}' in metrics
+
+
+def test_every_reading_route_runs_on_the_replica_without_writing_there(
+    replicated: Cluster, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every GET route of the API, as a member and as an admin: each answers from the replica (a
+    route that wrote there would be refused by PostgreSQL, logged, and run again on the primary)."""
+    settings = settings_for(replicated, replicated.standby, tmp_path=tmp_path)
+    standby = replicated.standby.url("app")
+    caplog.set_level(logging.WARNING, "howsmytrack.replicas")
+    with serving(settings) as (client, replicas):
+        group = make_group(n=3)
+        owner, writer = group.users[0], group.users[1]
+        response = group.response(writer, owner)
+        submit(response, feedback_text())
+        add_reply(response, owner)
+        admin = make_user(is_admin=True)
+        caught_up(replicated, replicated.standby)
+        ids = {
+            "request_id": group.requests[owner.id].id,
+            "group_id": group.group.id,
+            "response_id": response.id,
+            "user_id": owner.id,
+            "report_id": 1,  # none: a 404, read on the replica all the same
+        }
+        paths = [
+            route.path
+            for route in all_routes()
+            if isinstance(route, Route)
+            and route.path.startswith("/api/")
+            and "GET" in (route.methods or ())
+            and not route.path.endswith("/stream")
+        ]
+        served_before = replicas.reads[standby]
+        answers = {}
+        for path in paths:
+            url = re.sub(r"\{(\w+):id\}", lambda match: str(ids[match.group(1)]), path)
+            url += "?url=https://soundcloud.com/a/b" if path.endswith("/media-info") else ""
+            caller = admin if "/admin/" in path else writer if "/replies" in path else owner
+            answers[path] = client.get(url, headers=bearer(settings, caller)).status_code
+        assert {path: status for path, status in answers.items() if status != 200} == {
+            "/api/v1/admin/reports/{report_id:id}": 404
+        }
+        assert replicas.fallbacks == 0 and "wrote during a read" not in caplog.text
+        # Each route's units of work ran there (some routes need none: genres, aspects, media-info).
+        assert replicas.reads[standby] - served_before >= len(paths) - 3
+
 
 def test_a_writer_always_reads_their_own_write_while_the_replica_applies_it_2_s_late(
     replicated: Cluster, tmp_path: Path
@@ -144,7 +202,7 @@ def test_a_writer_always_reads_their_own_write_while_the_replica_applies_it_2_s_
     late = replicated.late.url("app")
     with serving(settings) as (client, replicas):
         writer, other = make_user(), make_user()
-        replayed(replicated.late, other.id)
+        caught_up(replicated, replicated.late)
         mine, theirs = bearer(settings, writer), bearer(settings, other)
         position: dict[str, str] = {}
         others_reads_before = replicas.reads[late]
@@ -176,7 +234,7 @@ def test_a_forged_or_huge_position_gets_the_primary_at_once(replicated: Cluster,
     with serving(settings) as (client, replicas):
         user = make_user()
         headers = bearer(settings, user)
-        replayed(replicated.standby, user.id)
+        caught_up(replicated, replicated.standby)
         before = replicas.reads[standby]
         for forged in ("FFFFFFFF/FFFFFFFF", "not a position", "9" * 5_000):
             answer = client.get(ME, headers={**headers, HEADER: forged})
@@ -197,7 +255,7 @@ def test_a_standby_stopped_mid_load_costs_no_request_an_error_and_is_used_again_
     with serving(settings) as (client, replicas):
         user = make_user()
         headers = bearer(settings, user)
-        replayed(replicated.standby, user.id)
+        caught_up(replicated, replicated.standby)
         statuses = []
         try:
             for number in range(150):
@@ -234,7 +292,7 @@ def test_an_unreachable_or_wrong_replica_at_start_up_is_logged_and_skipped(
         user = make_user()
         assert client.get(ME, headers=bearer(settings, user)).status_code == 200
     logged = caplog.text
-    assert "mysql://somewhere/app skipped" in logged and "127.0.0.1" in logged and "down" in logged
+    assert "somewhere:5432/app skipped: unsupported database URL scheme 'mysql'" in logged and "127.0.0.1" in logged and "down" in logged
 
 
 def test_the_live_stream_replays_from_the_primary_while_reads_go_to_a_late_replica(
