@@ -64,14 +64,15 @@ class Visit:
 
     min_lsn: int = 0
     replica_reads: bool = False
+    may_write: bool = True  # the request's method may change something: its position is recorded
     written_lsn: int = 0
 
 
 _visit: contextvars.ContextVar[Visit | None] = contextvars.ContextVar("read_routing_visit", default=None)
 
 
-def begin_visit(min_lsn: int) -> Visit:
-    visit = Visit(min_lsn=min_lsn)
+def begin_visit(min_lsn: int, may_write: bool = True) -> Visit:
+    visit = Visit(min_lsn=min_lsn, may_write=may_write)
     _visit.set(visit)
     return visit
 
@@ -197,7 +198,8 @@ class ReplicaSet:
             if url is not None:
                 return lambda: self._read(url, fn, args)
             return lambda: in_connection(fn)(*args)
-        return lambda: self._on_primary(fn, args, visit)
+        writes = getattr(fn, "writes", False) or (visit is not None and visit.may_write)
+        return lambda: self._on_primary(fn, args, visit if writes else None)
 
     def _read(self, url: str, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         try:
@@ -233,6 +235,7 @@ class ReplicaSet:
 
     @staticmethod
     def _on_primary(fn: Callable[..., T], args: tuple[Any, ...], visit: Visit | None) -> T:
+        """Run `fn` on the primary; with `visit`, record the WAL position after it for the client."""
         with database.connection_context():
             result = fn(*args)
             if visit is not None:

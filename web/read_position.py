@@ -34,7 +34,10 @@ class ReadPositionMiddleware:
             return
         headers = Headers(scope=scope)
         cookies = cookie_parser(headers.get("cookie", ""))
-        visit = begin_visit(max(parse_position(headers.get(HEADER)), parse_position(cookies.get(COOKIE))))
+        visit = begin_visit(
+            max(parse_position(headers.get(HEADER)), parse_position(cookies.get(COOKIE))),
+            may_write=scope["method"] not in ("GET", "HEAD", "OPTIONS"),
+        )
         browser = SESSION_COOKIE in cookies
 
         async def send_with_position(message: Message) -> None:

@@ -292,7 +292,11 @@ def test_an_unreachable_or_wrong_replica_at_start_up_is_logged_and_skipped(
         user = make_user()
         assert client.get(ME, headers=bearer(settings, user)).status_code == 200
     logged = caplog.text
-    assert "somewhere:5432/app skipped: unsupported database URL scheme 'mysql'" in logged and "127.0.0.1" in logged and "down" in logged
+    assert (
+        "somewhere:5432/app skipped: unsupported database URL scheme 'mysql'" in logged
+        and "127.0.0.1" in logged
+        and "down" in logged
+    )
 
 
 def test_the_live_stream_replays_from_the_primary_while_reads_go_to_a_late_replica(
