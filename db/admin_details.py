@@ -100,8 +100,8 @@ WHERE r.group_id = :group ORDER BY r.id
 
 _OWED = Statement("""
 SELECT fr.id, fr.user_id AS writer_id, req.user_id AS owner_id, fr.submitted_at, fr.rating, fr.hidden_at
-FROM feedback_response fr JOIN feedback_request req ON req.id = fr.request_id
-WHERE fr.group_id = :group AND NOT fr.extra ORDER BY fr.user_id, fr.id
+FROM feedback_request req JOIN feedback_response fr ON fr.request_id = req.id
+WHERE req.group_id = :group AND fr.group_id = :group AND NOT fr.extra ORDER BY fr.user_id, fr.id
 """)
 
 

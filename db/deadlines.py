@@ -153,11 +153,12 @@ def close_due_groups(now: dt.datetime) -> dict[str, int]:
         chunk = ", ".join(str(int(i)) for i in group_ids[start : start + 2000])
         cursor = database.execute_sql(
             f"""INSERT INTO strike (user_id, group_id, kind, created_at, expires_at)
-            SELECT owed.user_id, owed.group_id,
+            SELECT owed.user_id, r.group_id,
                 CASE WHEN COUNT(owed.submitted_at) = 0 THEN '{NO_SHOW}' ELSE '{PARTIAL}' END, {database.param},
                 {database.param}
-            FROM feedback_response owed WHERE owed.group_id IN ({chunk})
-            GROUP BY owed.user_id, owed.group_id HAVING COUNT(owed.submitted_at) < COUNT(*)
+            FROM feedback_request r JOIN feedback_response owed ON owed.request_id = r.id AND owed.group_id = r.group_id
+            WHERE r.group_id IN ({chunk})
+            GROUP BY owed.user_id, r.group_id HAVING COUNT(owed.submitted_at) < COUNT(*)
             ON CONFLICT (user_id, group_id) DO NOTHING
             RETURNING id, kind""",
             (now, now + dt.timedelta(days=STRIKE_DAYS)),

@@ -38,7 +38,8 @@ SELECT 'aspect', part.response_id, NULL, NULL, part.text, part.aspect, part.scor
 FROM aspect_answer part {joins} WHERE {where}""")
 
 
-IN_GROUP = _statement("fr.group_id = :group")
+# Through the request's group (indexed); a response's own group_id is always its request's.
+IN_GROUP = _statement("reviewed.group_id = :group AND fr.group_id = :group")
 ONE = _statement("fr.id = :response")
 EXPORT = _statement("fr.user_id = :user OR reviewed.user_id = :user", writer_keeps_removed=True)
 
