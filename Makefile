@@ -168,10 +168,10 @@ bench-replicas: bench-deps
 bench-capacity: bench-deps
 	$(RUN) python -m bench.capacity $(foreach report,$(wildcard bench/out/report*.json),--jobs-report $(report))
 
-# The nightly jobs alone at one size: make bench-jobs USERS=1000000
+# The nightly jobs alone at one size: make bench-jobs USERS=1000000 [SKIP="recommend_tracks"]
 USERS ?= 100000
 bench-jobs: bench-deps
-	$(RUN) python -m bench --skip-api --users $(USERS) --report report-jobs-$(USERS).json
+	$(RUN) python -m bench --skip-api --users $(USERS) $(foreach job,$(SKIP),--skip-job $(job)) --report report-jobs-$(USERS).json
 
 bench-quick: bench-deps
 	$(RUN) python -m bench --quick

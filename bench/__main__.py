@@ -102,6 +102,7 @@ def main() -> int:
     parser.add_argument("--skip-jobs", action="store_true")
     parser.add_argument("--users", type=int, action="append", help="time the jobs at this many users (repeatable)")
     parser.add_argument("--durable", action="store_true", help="PostgreSQL with fsync, synchronous commit, full pages")
+    parser.add_argument("--skip-job", action="append", default=[], help="leave this job out (repeatable)")
     parser.add_argument("--report", help="the report's file name in bench/out (default report.json)")
     args = parser.parse_args()
     sizes = args.users or ([1_000] if args.quick else [10_000, 100_000])
@@ -122,7 +123,7 @@ def main() -> int:
         if not args.skip_jobs:
             for users in sizes:
                 print(f"jobs at {users:,} users", flush=True)
-                report["jobs"].extend(bench_jobs(server, users))
+                report["jobs"].extend(bench_jobs(server, users, tuple(args.skip_job)))
         if not args.skip_api:
             print(f"API at {api_users:,} users, concurrency 16, {seconds} s per route", flush=True)
             report["api"], report["api_by_concurrency"] = bench_api(server, api_users, seconds)

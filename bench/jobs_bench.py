@@ -66,7 +66,7 @@ def live_stats(db: Any) -> dict[str, Any]:
     }
 
 
-def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
+def bench_jobs(server: TestPostgres, users: int, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     url = server.create_database(f"bench_jobs_{users}")
     db = init_database(url, pool_size=2)
     migrate(db)
@@ -80,6 +80,8 @@ def bench_jobs(server: TestPostgres, users: int) -> list[dict[str, Any]]:
     print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
     results = []
     for job in ("calculate_user_ratings", "assign_groups", "enforce_deadlines", "recommend_tracks", "compute_stats"):
+        if job in skip:
+            continue
         if job == "enforce_deadlines":
             with db.connection_context():
                 data.pass_the_deadline(db)
