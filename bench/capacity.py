@@ -27,6 +27,8 @@ from typing import Any
 
 os.environ.setdefault("ENVIRONMENT", "development")
 
+import itertools
+
 from bench.api_bench import run_wrk, seed, start_server, targets
 from bench.cpu import cpu_shares
 from tests.pg import TestPostgres, TestStandby, free_port
@@ -44,7 +46,7 @@ ASSUMPTIONS = {
     "target_busy": 0.6,  # cores sized to run at most 60 % busy at the peak
     "workers_per_web_core": 1,
     "pool_per_worker": 10,  # DB_POOL_SIZE (behind PgBouncer)
-    "direct_connections_per_worker": 2,  # LISTEN and the mail sender's wake-ups, past PgBouncer
+    "direct_connections_per_worker": 3,  # the listener, the mail sender's listener and its connection
     "max_connections": 100,  # PostgreSQL's default, as the production compose file runs it
     "pgbouncer_server_pool": 40,
     "nightly_window_s": 3600,  # the jobs run between 02:00 and 03:00
@@ -134,48 +136,65 @@ def jobs_seconds(reports: list[Path]) -> dict[int, float]:
     return dict(sorted(totals.items()))
 
 
-def model(cost: dict[str, float], jobs: dict[int, float]) -> list[dict[str, Any]]:
+def model(cost: dict[str, float], jobs: dict[int, float]) -> tuple[list[dict[str, Any]], dict[str, float | None]]:
+    """The cores each scale needs at its peak, each limit's use at each scale, and the number of
+    musicians at which each limit is reached (the first of them is the one to plan for)."""
     a = ASSUMPTIONS
-    rows = []
-    for musicians in SCALES:
-        peak = musicians * a["daily_active_share"] * a["requests_per_active_day"] / 86_400 * a["peak_to_mean"]
-        web = peak * cost["app_ms"] / 1000 / a["target_busy"]
-        replica = peak * cost["replica_ms"] / 1000 / a["target_busy"]
-        primary = peak * cost["primary_ms"] / 1000 / a["target_busy"]
+
+    def peak_of(musicians: float) -> float:
+        return musicians * a["daily_active_share"] * a["requests_per_active_day"] / 86_400 * a["peak_to_mean"]
+
+    def limits(musicians: float) -> dict[str, float]:
+        peak = peak_of(musicians)
         writes = peak * (1 - READ_SHARE)
-        workers = math.ceil(web) * a["workers_per_web_core"]
-        direct = workers * a["direct_connections_per_worker"] + a["pgbouncer_server_pool"]
-        limits = {
-            # a primary core's writes a second at 100 % busy; the share of it the peak takes
-            "primary_write_share_of_one_core": round(writes * cost["write_pg_ms"] / 1000, 3),
-            "wal_mb_per_s": round(writes * cost["wal_bytes_per_write"] / 1e6, 3),
-            "primary_connections": direct,
-            "connections_share": round(direct / a["max_connections"], 2),
+        workers = max(1, math.ceil(peak * cost["app_ms"] / 1000 / a["target_busy"])) * a["workers_per_web_core"]
+        used = {
+            # the primary's one busiest resource for writes: a core's worth of write statements
+            "primary write rate (one core)": writes * cost["write_pg_ms"] / 1000,
+            "WAL volume (100 MB/s)": writes * cost["wal_bytes_per_write"] / 100e6,
+            "connections to the primary": (workers * a["direct_connections_per_worker"] + a["pgbouncer_server_pool"])
+            / a["max_connections"],
         }
         if jobs:
-            sizes = sorted(jobs)
-            nearest = min(sizes, key=lambda size: abs(math.log(size / musicians)))
-            limits["nightly_jobs_s"] = round(jobs[nearest] * musicians / nearest, 1)
-            limits["nightly_jobs_from"] = nearest
-        first = max(
-            ("primary write rate", limits["primary_write_share_of_one_core"]),
-            ("connections to the primary", limits["connections_share"]),
-            ("nightly jobs' window", limits.get("nightly_jobs_s", 0) / a["nightly_window_s"]),
-            ("WAL volume (of 100 MB/s)", limits["wal_mb_per_s"] / 100),
-            key=lambda pair: pair[1],
-        )
+            used["nightly jobs' window (1 h)"] = nightly_seconds(jobs, musicians) / a["nightly_window_s"]
+        return used
+
+    rows = []
+    for musicians in SCALES:
+        peak = peak_of(musicians)
         rows.append(
             {
                 "musicians": musicians,
                 "peak_rps": round(peak, 1),
-                "web_cores": round(web, 2),
-                "replica_cores": round(replica, 2),
-                "primary_cores": round(primary, 2),
-                **limits,
-                "first_limit": f"{first[0]} ({first[1]:.0%} of it)",
+                "web_cores": round(peak * cost["app_ms"] / 1000 / a["target_busy"], 2),
+                "replica_cores": round(peak * cost["replica_ms"] / 1000 / a["target_busy"], 2),
+                "primary_cores": round(peak * cost["primary_ms"] / 1000 / a["target_busy"], 2),
+                **{name: round(value, 3) for name, value in limits(musicians).items()},
             }
         )
-    return rows
+    reached: dict[str, float | None] = {}
+    for name in limits(SCALES[0]):
+        low, high = 1_000.0, 1e10  # musicians: bisect for where the limit's use reaches 1
+        if limits(high)[name] < 1:
+            reached[name] = None
+            continue
+        for _ in range(80):
+            middle = math.sqrt(low * high)
+            low, high = (middle, high) if limits(middle)[name] < 1 else (low, middle)
+        reached[name] = round(high, -3)
+    return rows, reached
+
+
+def nightly_seconds(jobs: dict[int, float], musicians: float) -> float:
+    """The jobs' total time at `musicians`, interpolated on log-log between measured sizes (and
+    extrapolated from the two largest past them): their measured growth, not a linear guess."""
+    sizes = sorted(jobs)
+    if len(sizes) == 1:
+        return jobs[sizes[0]] * musicians / sizes[0]
+    pairs = list(itertools.pairwise(sizes))
+    low, high = next(((a, b) for a, b in pairs if musicians <= b), pairs[-1])
+    slope = math.log(jobs[high] / jobs[low]) / math.log(high / low)
+    return jobs[low] * (musicians / low) ** slope
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,8 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     free_cores = (200 - mix["cpu_pct"]["load"] - mix["cpu_pct"]["other"]) / 100
     predicted = free_cores * 1000 / (cost["app_ms"] + cost["replica_ms"] + cost["primary_ms"])
     jobs = jobs_seconds(args.jobs_report or [OUT / "report.json"])
-    rows = model(cost, jobs)
-    report = {"assumptions": ASSUMPTIONS, **measured, "cost": cost, "predicted_rps": round(predicted), "model": rows}
+    rows, reached = model(cost, jobs)
+    report = {
+        "assumptions": ASSUMPTIONS,
+        **measured,
+        "cost": cost,
+        "predicted_rps": round(predicted),
+        "model": rows,
+        "limit_reached_at_musicians": reached,
+    }
     OUT.mkdir(exist_ok=True)
     (OUT / "capacity.json").write_text(json.dumps(report, indent=2))
 
@@ -206,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nassumptions: {ASSUMPTIONS}")
     for row in rows:
         print("  " + ", ".join(f"{key} {value}" for key, value in row.items()))
+    print("\nmusicians at which each limit is reached (first: the one to plan for):")
+    for name, musicians in sorted(reached.items(), key=lambda item: item[1] or math.inf):
+        print(f"  {name:<32} {f'{musicians:,.0f}' if musicians else 'beyond 10 billion'}")
     return 0
 
 
