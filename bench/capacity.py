@@ -92,9 +92,10 @@ def measure(users: int, seconds: int) -> dict[str, Any]:
             print(f"  {route}: {routes[route]}", flush=True)
         mix = folder / "mix.tsv"
         reads = [files[route].read_text().splitlines() for route in READS]
-        writes = files[WRITE].read_text().splitlines()
+        # One-shot writes: the PUT route's run took them from the front, the mix takes them from the back.
+        writes = files[WRITE].read_text().splitlines()[::-1]
         lines = []  # blocks of 17 reads (the four routes in turn) and 3 writes: 85 % / 15 %
-        for block in range(len(writes) // 3):
+        for block in range(min(len(writes) // 6, 2000)):
             lines += [reads[(block * 17 + n) % len(READS)][(block * 17 + n) % len(reads[0])] for n in range(17)]
             lines += writes[block * 3 : block * 3 + 3]
         mix.write_text("\n".join(lines) + "\n")

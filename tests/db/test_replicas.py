@@ -11,6 +11,7 @@ import pytest
 
 from db.replicas import check, choose, lsn, lsn_text, primary_position
 from tests.pg import TestPostgres, TestStandby
+from tests.replication import run_sql as run
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.postgres
@@ -34,17 +35,6 @@ def cluster() -> Iterator[tuple[TestPostgres, TestStandby, TestStandby]]:
     finally:
         for server in (*standbys, primary):
             server.destroy()
-
-
-def run(url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    connection = psycopg2.connect(url, connect_timeout=2)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
-    finally:
-        connection.close()
 
 
 def write(primary: TestPostgres, text: str) -> int:
