@@ -37,7 +37,7 @@ from db.connection import (
     in_connection,
     make_database,
 )
-from db.replicas import PRIMARY_POSITION, ReplicaState, check, choose, lsn, lsn_text, primary_position
+from db.replicas import PRIMARY_POSITION, ReplicaState, check, choose, lsn, primary_position
 
 T = TypeVar("T")
 log = logging.getLogger("howsmytrack.replicas")
@@ -51,10 +51,6 @@ def parse_position(text: str | None) -> int:
     if not text:
         return 0
     return lsn(text) if _POSITION.fullmatch(text) else NOWHERE
-
-
-def position_text(value: int) -> str:
-    return lsn_text(value)
 
 
 @dataclass

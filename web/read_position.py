@@ -14,7 +14,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from db.read_routing import begin_visit, parse_position, position_text
+from db.read_routing import begin_visit, parse_position
+from db.replicas import lsn_text
 from web.session import COOKIE as SESSION_COOKIE
 
 HEADER = "X-Wal-Position"
@@ -43,7 +44,7 @@ class ReadPositionMiddleware:
         async def send_with_position(message: Message) -> None:
             if message["type"] == "http.response.start" and visit.written_lsn:
                 out = MutableHeaders(scope=message)
-                text = position_text(visit.written_lsn)
+                text = lsn_text(visit.written_lsn)
                 out[HEADER] = text
                 if browser:
                     out.append("set-cookie", self._cookie(text))
