@@ -134,7 +134,10 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackResponse(BaseModel):
-    """Feedback that `user` writes about `request` (someone else's track) in `group`."""
+    """Feedback that `user` writes about `request` (someone else's track) in `group`.
+
+    On PostgreSQL the three references are checked once per statement by triggers, not by per-row
+    foreign keys (migration 0012: the grouping job inserts about three responses per member)."""
 
     id = AutoField()
     request = ForeignKeyField(FeedbackRequest, on_delete="CASCADE")
